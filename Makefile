@@ -1,0 +1,176 @@
+# fdbroker — one plain GNU Makefile.
+#
+#   make                 build build/fdbroker and libfdbroker
+#   make check           run every test suite (installs missing build deps first, as root)
+#   make demo            run the demo service on a privileged port as an unprivileged user
+#   make install         install under $(DESTDIR)$(PREFIX); make uninstall removes exactly that
+#   make SANITIZE=address,undefined check   the same, built with sanitizers (under build/san/)
+#
+# Knobs (all optional):
+#   CFLAGS     your optimisation/debug flags; the required warning and hardening flags are kept
+#              apart in FINAL_CFLAGS, so `make CFLAGS=-O0` cannot drop them
+#   WERROR=1   turn warnings into errors (CI sets it)
+#   SANITIZE   comma list for -fsanitize= (a build mode, never a runtime switch)
+#   PREFIX, DESTDIR, BINDIR, LIBDIR, INCLUDEDIR, MANDIR, DOCDIR, PKGCONFIGDIR: install layout
+
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+LIBDIR      ?= $(PREFIX)/lib
+INCLUDEDIR  ?= $(PREFIX)/include
+MANDIR      ?= $(PREFIX)/share/man
+DOCDIR      ?= $(PREFIX)/share/doc/fdbroker
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+
+VERSION     := 0.1.0
+SOVERSION   := 1
+
+CC          ?= cc
+CFLAGS      ?= -O2 -g
+PKG_CONFIG  ?= pkg-config
+
+# Output directory: sanitizer builds live apart so they never mix objects with the normal build.
+ifdef SANITIZE
+O           := build/san
+SAN_FLAGS   := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+O           := build
+SAN_FLAGS   :=
+endif
+
+WARN_FLAGS  := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+               -Wimplicit-fallthrough -Wvla -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARN_FLAGS  += -Werror
+endif
+# _FORTIFY_SOURCE needs optimisation; sanitizer builds use -O1 for readable traces.
+HARDEN_CFLAGS := -fstack-protector-strong -fstack-clash-protection -fcf-protection -fPIC
+ifndef SANITIZE
+HARDEN_CFLAGS += -D_FORTIFY_SOURCE=3
+endif
+HARDEN_LDFLAGS := -Wl,-z,relro,-z,now,-z,noexecstack
+
+# Recursively expanded on purpose: pkg-config runs when a recipe needs the flags, i.e. after
+# the `deps` step had its chance to install missing -dev packages.
+PKG_CFLAGS   = $(shell $(PKG_CONFIG) --cflags libseccomp libcap 2>/dev/null)
+PKG_LIBS     = $(shell $(PKG_CONFIG) --libs libseccomp libcap 2>/dev/null || echo -lseccomp -lcap)
+CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
+
+INCLUDES     := -Icommon -Ipolicy -Ibroker -Iworker
+FINAL_CFLAGS  = -std=gnu11 $(WARN_FLAGS) $(HARDEN_CFLAGS) $(CFLAGS) $(SAN_FLAGS) $(INCLUDES) \
+                -DFDBROKER_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -MMD -MP
+FINAL_LDFLAGS = $(HARDEN_LDFLAGS) $(SAN_FLAGS) $(LDFLAGS)
+
+# ---- sources -------------------------------------------------------------------------------
+COMMON_SRC  := $(wildcard common/*.c)
+POLICY_SRC  := $(wildcard policy/*.c)
+# worker/ code that the fdbroker binary runs in the forked child before execve (the lockdown)
+SANDBOX_SRC := $(filter-out worker/client.c,$(wildcard worker/*.c))
+BROKER_SRC  := $(filter-out broker/main.c,$(wildcard broker/*.c))
+CLIENT_SRC  := worker/client.c
+
+CORE_OBJ    := $(patsubst %.c,$(O)/obj/%.o,$(COMMON_SRC) $(POLICY_SRC) $(SANDBOX_SRC) $(BROKER_SRC))
+MAIN_OBJ    := $(O)/obj/broker/main.o
+# libfdbroker carries only the wire code it needs, built with hidden visibility
+CLIENT_OBJ  := $(patsubst %.c,$(O)/obj/lib/%.o,$(CLIENT_SRC) common/proto.c common/fdpass.c common/fdutil.c)
+
+FDBROKER    := $(O)/fdbroker
+LIBSO       := $(O)/libfdbroker.so.$(SOVERSION)
+LIBA        := $(O)/libfdbroker.a
+LIBPC       := $(O)/libfdbroker.pc
+
+TEST_SRC    := $(wildcard tests/check_*.c)
+TEST_BIN    := $(patsubst tests/%.c,$(O)/tests/%,$(TEST_SRC))
+HELPER_SRC  := $(wildcard tests/helpers/*.c)
+HELPER_BIN  := $(patsubst tests/helpers/%.c,$(O)/tests/helpers/%,$(HELPER_SRC))
+TESTLIB_OBJ := $(O)/obj/tests/helpers.o
+
+MANPAGES    := $(wildcard man/*.[1-8])
+
+.DELETE_ON_ERROR:
+.PHONY: all deps check check-unit check-e2e demo install uninstall clean lint-man bench fuzz
+
+all: $(FDBROKER) $(LIBSO) $(LIBA) $(LIBPC)
+
+# Install missing build dependencies (Debian, as root) or say what is missing.
+deps:
+	@sh tests/deps.sh
+
+$(O)/obj/%.o: %.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(FINAL_CFLAGS) -c -o $@ $<
+
+$(O)/obj/lib/%.o: %.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(FINAL_CFLAGS) -fvisibility=hidden -DFDB_BUILDING_LIB -c -o $@ $<
+
+$(FDBROKER): $(MAIN_OBJ) $(CORE_OBJ)
+	$(CC) $(FINAL_CFLAGS) -pie -o $@ $^ $(FINAL_LDFLAGS) $(PKG_LIBS)
+
+$(LIBSO): $(CLIENT_OBJ)
+	$(CC) $(FINAL_CFLAGS) -shared -Wl,-soname,libfdbroker.so.$(SOVERSION) -o $@ $^ \
+		$(FINAL_LDFLAGS) -lpthread
+	ln -sf libfdbroker.so.$(SOVERSION) $(O)/libfdbroker.so
+
+$(LIBA): $(CLIENT_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(LIBPC): worker/libfdbroker.pc.in Makefile
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+
+# ---- tests ---------------------------------------------------------------------------------
+$(O)/obj/tests/%.o: tests/%.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(FINAL_CFLAGS) $(CHECK_CFLAGS) -Itests -c -o $@ $<
+
+$(O)/tests/check_%: $(O)/obj/tests/check_%.o $(TESTLIB_OBJ) $(CORE_OBJ) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(FINAL_CFLAGS) -pie -o $@ $^ $(FINAL_LDFLAGS) $(CHECK_LIBS) $(PKG_LIBS) -lpthread
+
+# Helper programs run as workers: they link only libfdbroker (like a real service would).
+$(O)/tests/helpers/%: tests/helpers/%.c $(LIBA) | deps
+	@mkdir -p $(@D)
+	$(CC) $(FINAL_CFLAGS) -Iworker -pie -o $@ $< $(LIBA) $(FINAL_LDFLAGS) -lpthread
+
+check: all $(TEST_BIN) $(HELPER_BIN)
+	@sh tests/run.sh $(O)
+
+demo: all
+	@sh examples/demo/run.sh $(O)
+
+lint-man:
+	mandoc -T lint -W warning $(MANPAGES)
+
+# ---- install -------------------------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
+		$(DESTDIR)$(PKGCONFIGDIR)
+	install -m 0755 $(FDBROKER) $(DESTDIR)$(BINDIR)/fdbroker
+	install -m 0755 $(LIBSO) $(DESTDIR)$(LIBDIR)/libfdbroker.so.$(SOVERSION)
+	ln -sf libfdbroker.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libfdbroker.so
+	install -m 0644 $(LIBA) $(DESTDIR)$(LIBDIR)/libfdbroker.a
+	install -m 0644 worker/fdbroker.h $(DESTDIR)$(INCLUDEDIR)/fdbroker.h
+	install -m 0644 $(LIBPC) $(DESTDIR)$(PKGCONFIGDIR)/libfdbroker.pc
+	@for p in $(MANPAGES); do s=$${p##*.}; \
+		install -d $(DESTDIR)$(MANDIR)/man$$s; \
+		echo "install -m 0644 $$p $(DESTDIR)$(MANDIR)/man$$s/"; \
+		install -m 0644 $$p $(DESTDIR)$(MANDIR)/man$$s/; done
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/fdbroker
+	rm -f $(DESTDIR)$(LIBDIR)/libfdbroker.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libfdbroker.so
+	rm -f $(DESTDIR)$(LIBDIR)/libfdbroker.a
+	rm -f $(DESTDIR)$(INCLUDEDIR)/fdbroker.h
+	rm -f $(DESTDIR)$(PKGCONFIGDIR)/libfdbroker.pc
+	@for p in $(MANPAGES); do s=$${p##*.}; b=$${p##*/}; \
+		echo "rm -f $(DESTDIR)$(MANDIR)/man$$s/$$b"; \
+		rm -f $(DESTDIR)$(MANDIR)/man$$s/$$b; done
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

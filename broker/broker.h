@@ -1,0 +1,84 @@
+/*
+ * broker.h — the privileged side of `fdbroker run`: shared state of the broker's modules.
+ * Program code: functions log their own errors and return 0/-1.
+ */
+#ifndef FDBROKER_BROKER_H
+#define FDBROKER_BROKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "filter.h"
+#include "policy.h"
+
+/* Exit statuses of `fdbroker run` itself (the worker's own status is passed through). */
+enum {
+	BROKER_EXIT_LAUNCH = 125, /* usage, policy or setup error */
+};
+
+/* Resolved identity of the worker (from `user`, `group`, `groups`). */
+struct broker_ids {
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups;
+	size_t ngroups;
+};
+
+/* Pre-opened fds, in the order the worker gets them (listeners, then files). */
+struct broker_fds {
+	int *fds;
+	const char **names; /* point into the policy */
+	size_t n;
+};
+
+struct broker {
+	const struct policy *policy;
+	struct filter_plan *plan;
+	struct broker_ids ids;
+	struct broker_fds pre;
+
+	pid_t worker_pid;
+	int pidfd;    /* the worker process, -1 if none */
+	int channel;  /* our end of the channel, -1 if closed */
+	int listener; /* seccomp notification listener, -1 if none */
+	int sigfd;    /* signalfd for the forwarded signals */
+	int epfd;
+
+	bool worker_exited;
+	int worker_status; /* our exit status once the worker is gone */
+	int exec_errno;    /* from PROTO_EXEC_FAILED, 0 if none */
+	const char *command;
+
+	unsigned long bad_messages; /* malformed messages refused so far */
+};
+
+/* broker/ids.c: resolve names to ids (logs FILE:LINE:COL errors). */
+int ids_resolve(const struct policy *p, struct broker_ids *ret);
+void ids_free(struct broker_ids *ids);
+
+/* broker/resources.c: open every listener and file of the policy, as root. */
+int resources_open(const struct policy *p, struct broker_fds *ret);
+void resources_close(struct broker_fds *pre);
+
+/* broker/spawn.c: the channel, fork, the worker, the setup message. */
+int spawn_worker(struct broker *b, char *const argv[]);
+
+/* broker/loop.c: serve the worker until it exits; returns the exit status for fdbroker. */
+int loop_run(struct broker *b);
+
+/* broker/notify.c: one seccomp notification from the worker (denied-syscall reporting). */
+int notify_handle(struct broker *b);
+
+/* broker/run.c: `fdbroker run`. */
+struct run_options {
+	const char *policy_path;
+	unsigned load_flags; /* POLICY_LOAD_* */
+	char *const *argv;
+};
+int run_main(const struct run_options *o);
+
+/* Format a policy location as "FILE:LINE" into buf (or "built-in default"). */
+const char *broker_loc(const struct policy_loc *loc, char *buf, size_t size);
+
+#endif

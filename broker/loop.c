@@ -1,0 +1,146 @@
+/*
+ * loop.c — the broker's event loop: the channel, the seccomp listener, forwarded signals
+ * and the worker's exit, on one epoll set. Returns when the worker has exited.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "dispatch.h"
+#include "fdutil.h"
+#include "log.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+enum {
+	TAG_SIGNAL = 1,
+	TAG_WORKER = 2,
+	TAG_CHANNEL = 3,
+	TAG_LISTENER = 4,
+};
+
+static int watch(struct broker *b, int fd, uint32_t tag)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u32 = tag;
+	if (epoll_ctl(b->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		log_err("epoll_ctl: %m");
+		return -1;
+	}
+	return 0;
+}
+
+int dispatch_watch_listener(struct broker *b)
+{
+	return watch(b, b->listener, TAG_LISTENER);
+}
+
+static void forward_signal(struct broker *b)
+{
+	struct signalfd_siginfo si;
+	while (read(b->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (b->worker_exited)
+			continue;
+		log_debug("forwarding signal %u (%s) to worker %ld", si.ssi_signo,
+			  strsignal((int)si.ssi_signo), (long)b->worker_pid);
+		if (syscall(SYS_pidfd_send_signal, b->pidfd, (int)si.ssi_signo, NULL, 0) < 0 &&
+		    errno != ESRCH)
+			log_warn("forwarding signal %u: %m", si.ssi_signo);
+	}
+}
+
+static void reap(struct broker *b)
+{
+	siginfo_t info;
+
+	memset(&info, 0, sizeof(info));
+	if (waitid((idtype_t)P_PIDFD, (id_t)b->pidfd, &info, WEXITED | WNOHANG) < 0) {
+		if (errno == EINTR)
+			return;
+		log_err("waitid: %m");
+		b->worker_status = BROKER_EXIT_LAUNCH;
+		b->worker_exited = true;
+		return;
+	}
+	if (info.si_pid == 0)
+		return; /* not yet */
+	b->worker_exited = true;
+	if (info.si_code == CLD_EXITED) {
+		b->worker_status = info.si_status;
+		log_info("worker %ld exited with status %d", (long)b->worker_pid, info.si_status);
+	} else {
+		b->worker_status = 128 + info.si_status;
+		log_notice("worker %ld was killed by signal %d (%s)", (long)b->worker_pid,
+			   info.si_status, strsignal(info.si_status));
+	}
+}
+
+int loop_run(struct broker *b)
+{
+	struct epoll_event evs[8];
+	int i, n;
+
+	b->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (b->epfd < 0) {
+		log_err("epoll_create1: %m");
+		return BROKER_EXIT_LAUNCH;
+	}
+	if (watch(b, b->sigfd, TAG_SIGNAL) < 0 || watch(b, b->pidfd, TAG_WORKER) < 0 ||
+	    watch(b, b->channel, TAG_CHANNEL) < 0)
+		return BROKER_EXIT_LAUNCH;
+
+	while (!b->worker_exited) {
+		n = epoll_wait(b->epfd, evs, (int)(sizeof(evs) / sizeof(evs[0])), -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("epoll_wait: %m");
+			return BROKER_EXIT_LAUNCH;
+		}
+		for (i = 0; i < n; i++) {
+			switch (evs[i].data.u32) {
+			case TAG_SIGNAL:
+				forward_signal(b);
+				break;
+			case TAG_WORKER:
+				reap(b);
+				break;
+			case TAG_CHANNEL:
+				if (b->channel >= 0 && dispatch_channel(b) == 0) {
+					/* The worker closed its end: nothing more to serve on it. */
+					epoll_ctl(b->epfd, EPOLL_CTL_DEL, b->channel, NULL);
+					b->channel = fdutil_close(b->channel);
+				}
+				break;
+			case TAG_LISTENER:
+				if (b->listener >= 0 && (evs[i].events & EPOLLIN))
+					notify_handle(b);
+				if (b->listener >= 0 && (evs[i].events & (EPOLLHUP | EPOLLERR)) &&
+				    !(evs[i].events & EPOLLIN)) {
+					/* every filtered process is gone */
+					epoll_ctl(b->epfd, EPOLL_CTL_DEL, b->listener, NULL);
+					b->listener = fdutil_close(b->listener);
+				}
+				break;
+			}
+		}
+	}
+	/* Serve what the worker sent just before it went (an exec failure report). */
+	while (b->channel >= 0 && dispatch_channel(b) == 1)
+		;
+	if (b->exec_errno != 0)
+		log_err("cannot run '%s': %s", b->command, strerror(b->exec_errno));
+	return b->worker_status;
+}

@@ -1,0 +1,165 @@
+/*
+ * main.c — the fdbroker command line: subcommands and their options.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker.h"
+#include "log.h"
+
+/* Exit statuses of `fdbroker check` (and of usage errors outside `run`). */
+enum {
+	EXIT_CHECK_CLEAN = 0,
+	EXIT_CHECK_ERRORS = 1,
+	EXIT_USAGE = 2,
+};
+
+static const char usage_text[] =
+	"Usage:\n"
+	"  fdbroker run -p POLICY [-v]... [--insecure-policy] [--] COMMAND [ARG]...\n"
+	"  fdbroker check [--insecure-policy] POLICY...\n"
+	"  fdbroker --help | --version\n"
+	"\n"
+	"Commands:\n"
+	"  run      open the listeners and files POLICY declares (as root), then run COMMAND\n"
+	"           as the policy's unprivileged user under its seccomp filter, with those fds\n"
+	"           at 3.. as in systemd socket activation (LISTEN_FDS, LISTEN_FDNAMES,\n"
+	"           LISTEN_PID). Exits with COMMAND's status; 128+N if it died of signal N;\n"
+	"           125 if fdbroker failed; 126 if COMMAND cannot be executed; 127 if not found.\n"
+	"  check    validate policy files; exit 0 if clean (warnings allowed), 1 on errors,\n"
+	"           2 on usage errors.\n"
+	"\n"
+	"Options:\n"
+	"  -p, --policy FILE     the policy file (run)\n"
+	"  -v, --verbose         more log on stderr; twice for debug\n"
+	"      --insecure-policy accept a policy file that others can write\n"
+	"  -h, --help            show this help\n"
+	"  -V, --version         show the version\n"
+	"\n"
+	"See fdbroker(1) and fdbroker.policy(5).\n";
+
+enum {
+	OPT_INSECURE = 256,
+};
+
+static int usage_error(const char *msg, const char *arg, int status)
+{
+	fprintf(stderr, "fdbroker: %s%s%s\nTry 'fdbroker --help' for more information.\n", msg,
+		arg != NULL ? " " : "", arg != NULL ? arg : "");
+	return status;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"policy", required_argument, NULL, 'p'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"insecure-policy", no_argument, NULL, OPT_INSECURE},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct run_options o = {0};
+	int c, verbosity = 0;
+
+	optind = 1;
+	/* '+': stop at the first non-option, so COMMAND's own options stay its own. */
+	while ((c = getopt_long(argc, argv, "+p:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			o.policy_path = optarg;
+			break;
+		case 'v':
+			verbosity++;
+			break;
+		case OPT_INSECURE:
+			o.load_flags |= POLICY_LOAD_TRUST_FILE;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			return usage_error("run: invalid option", NULL, BROKER_EXIT_LAUNCH);
+		}
+	}
+	if (o.policy_path == NULL)
+		return usage_error("run: no policy given (-p POLICY)", NULL, BROKER_EXIT_LAUNCH);
+	if (optind >= argc)
+		return usage_error("run: no command given", NULL, BROKER_EXIT_LAUNCH);
+	o.argv = argv + optind;
+	log_init("fdbroker", verbosity);
+	return run_main(&o);
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"insecure-policy", no_argument, NULL, OPT_INSECURE},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	unsigned flags = 0;
+	int c, i, status = EXIT_CHECK_CLEAN;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_INSECURE:
+			flags |= POLICY_LOAD_TRUST_FILE;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			return usage_error("check: invalid option", NULL, EXIT_USAGE);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("check: no policy file given", NULL, EXIT_USAGE);
+	log_init("fdbroker", 0);
+	for (i = optind; i < argc; i++) {
+		struct policy_diags diags = {0};
+		struct policy *p = NULL;
+		struct broker_ids ids;
+
+		if (policy_load_file(argv[i], flags, &p, &diags) < 0) {
+			policy_diags_print(&diags, stderr);
+			if (diags.nerrors == 0)
+				log_err("%s: %m", argv[i]);
+			status = EXIT_CHECK_ERRORS;
+		} else {
+			policy_diags_print(&diags, stderr);
+			/* Names must resolve on this machine too, or `run` would fail. */
+			if (ids_resolve(p, &ids) < 0)
+				status = EXIT_CHECK_ERRORS;
+			else
+				ids_free(&ids);
+		}
+		policy_diags_free(&diags);
+		policy_free(p);
+	}
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	log_init("fdbroker", 0);
+	if (argc < 2)
+		return usage_error("no command given", NULL, EXIT_USAGE);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("fdbroker %s (protocol 1, policy version 1)\n", FDBROKER_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "check") == 0)
+		return cmd_check(argc - 1, argv + 1);
+	return usage_error("unknown command:", argv[1], EXIT_USAGE);
+}

@@ -1,0 +1,24 @@
+/*
+ * log.h — program logging (broker and CLI only; library code never prints).
+ *
+ * Lines go to stderr as "fdbroker: MESSAGE". When stderr is the journal (JOURNAL_STREAM
+ * names stderr's device and inode), each line carries a "<N>" syslog priority prefix instead,
+ * so journald records the right priority.
+ */
+#ifndef FDBROKER_LOG_H
+#define FDBROKER_LOG_H
+
+#include <syslog.h>
+
+/* verbosity: 0 = errors, warnings and notices; 1 (-v) adds info; 2 (-vv) adds debug. */
+void log_init(const char *progname, int verbosity);
+int log_verbosity(void);
+void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define log_err(...) log_msg(LOG_ERR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_WARNING, __VA_ARGS__)
+#define log_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,27 @@
+/* helpers.h — shared test helpers (fd counting, temp dirs, files, running fdbroker). */
+#ifndef FDBROKER_TEST_HELPERS_H
+#define FDBROKER_TEST_HELPERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Open fds of this process (via /proc/self/fd). */
+int th_count_fds(void);
+/* A new private directory under /tmp (mode 0755 so a dropped-privilege worker can enter);
+ * malloc'd path. Aborts the test on failure. */
+char *th_tmpdir(void);
+/* rm -rf, best effort. */
+void th_rmrf(const char *path);
+/* Write `text` to path with mode; aborts the test on failure. */
+void th_write_file(const char *path, const char *text, mode_t mode);
+/* Read a whole file into a malloc'd NUL-terminated buffer; NULL on failure. */
+char *th_read_file(const char *path);
+/* printf into a malloc'd string. */
+char *th_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The build directory (from $FDBROKER_BUILD, default "build"). */
+const char *th_build_dir(void);
+/* True when running as root (root-only tests skip with a printed reason otherwise). */
+bool th_is_root(void);
+
+#endif

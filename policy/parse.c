@@ -203,9 +203,14 @@ static bool fd_name_ok(struct parser *ps, const struct stmt *st, const struct le
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		    c == '_' || c == '.' || c == '-')
 			continue;
-		parse_error(ps, st, col_in(tk, i),
-			    "invalid character '%c' in name '%s' (allowed: A-Z a-z 0-9 _ . -)", c,
-			    tk->text);
+		if (c >= ' ' && c < 0x7f)
+			parse_error(ps, st, col_in(tk, i),
+				    "invalid character '%c' in name (allowed: A-Z a-z 0-9 _ . -)",
+				    c);
+		else
+			parse_error(ps, st, col_in(tk, i),
+				    "invalid byte 0x%02x in name (allowed: A-Z a-z 0-9 _ . -)",
+				    (unsigned char)c);
 		return false;
 	}
 	for (i = 0; i < ps->p->nlistens; i++)
@@ -304,14 +309,14 @@ static bool unix_path_ok(struct parser *ps, const struct stmt *st, const struct 
 	return path_ok(ps, st, tk, false);
 }
 
+/* `s` is at byte `off` of the token (it points into a copy, so the offset comes apart). */
 static bool parse_port(struct parser *ps, const struct stmt *st, const struct lex_token *tk,
-		       const char *s, uint16_t *ret)
+		       const char *s, size_t off, uint16_t *ret)
 {
 	unsigned long v;
 
 	if (!parse_ulong(s, 65535, &v) || v == 0) {
-		parse_error(ps, st, col_in(tk, (size_t)(s - tk->text)),
-			    "bad port '%s' (expected 1-65535)", s);
+		parse_error(ps, st, col_in(tk, off), "bad port '%s' (expected 1-65535)", s);
 		return false;
 	}
 	*ret = (uint16_t)v;
@@ -390,11 +395,11 @@ static bool parse_hostport(struct parser *ps, const struct stmt *st, const struc
 	}
 	if (dash != NULL)
 		*dash = '\0';
-	if (!parse_port(ps, st, tk, port, &a->port_lo))
+	if (!parse_port(ps, st, tk, port, (size_t)(port - s), &a->port_lo))
 		goto out;
 	a->port_hi = a->port_lo;
 	if (dash != NULL) {
-		if (!parse_port(ps, st, tk, dash + 1, &a->port_hi))
+		if (!parse_port(ps, st, tk, dash + 1, (size_t)(dash + 1 - s), &a->port_hi))
 			goto out;
 		if (a->port_lo > a->port_hi) {
 			parse_error(ps, st, col_in(tk, (size_t)(port - s)),
@@ -450,12 +455,12 @@ static void st_version(struct parser *ps, struct stmt *st)
 
 	if (!nargs_ok(ps, st, 2, 2, "version 1"))
 		return;
-	if (f->saw_version) {
-		parse_error(ps, st, ARG(0)->col, "duplicate 'version' (first at %s:%u)",
-			    ps->version_loc.file, ps->version_loc.line);
+	if (f->version_line != 0) {
+		parse_error(ps, st, ARG(0)->col, "duplicate 'version' (first at %s:%u)", f->file,
+			    f->version_line);
 		return;
 	}
-	f->saw_version = true;
+	f->version_line = st->line;
 	if (f->nstmts != 1)
 		parse_error(ps, st, ARG(0)->col, "'version' must be the first statement");
 	if (!parse_ulong(ARG(1)->text, 1000000, &v) || v != POLICY_VERSION) {

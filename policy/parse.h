@@ -20,7 +20,7 @@ struct frame {
 	ino_t ino;
 	bool has_id;
 	unsigned nstmts;      /* statements seen so far in this file */
-	bool saw_version;
+	unsigned version_line; /* 0 until a version statement */
 	/* where this file was included from (frames[k>0] only): in frames[k-1].file */
 	unsigned inc_line;
 	unsigned inc_col;

@@ -19,7 +19,7 @@
 #include <string.h>
 
 int diag_vadd(struct policy_diags *d, enum policy_severity sev, const char *file, unsigned line,
-	      unsigned col, const char *source_line, const char *fmt, va_list ap)
+              unsigned col, const char *source_line, const char *fmt, va_list ap)
 {
 	struct policy_diag *nv, x = {.severity = sev, .line = line, .col = col};
 
@@ -50,7 +50,7 @@ fail:
 }
 
 int diag_add(struct policy_diags *d, enum policy_severity sev, const char *file, unsigned line,
-	     unsigned col, const char *source_line, const char *fmt, ...)
+             unsigned col, const char *source_line, const char *fmt, ...)
 {
 	va_list ap;
 	int r;

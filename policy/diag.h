@@ -11,10 +11,10 @@
  * "no line", col 0 "no column"). Returns 0, or -1 with errno ENOMEM (nothing appended).
  */
 int diag_add(struct policy_diags *d, enum policy_severity sev, const char *file, unsigned line,
-	     unsigned col, const char *source_line, const char *fmt, ...)
-	__attribute__((format(printf, 7, 8)));
+             unsigned col, const char *source_line, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
 int diag_vadd(struct policy_diags *d, enum policy_severity sev, const char *file, unsigned line,
-	      unsigned col, const char *source_line, const char *fmt, va_list ap)
-	__attribute__((format(printf, 7, 0)));
+              unsigned col, const char *source_line, const char *fmt, va_list ap)
+    __attribute__((format(printf, 7, 0)));
 
 #endif

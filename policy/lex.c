@@ -92,7 +92,7 @@ static int push(struct lex_tokens *t, enum lex_kind kind, char *text, size_t len
  * closing quote and *ret_text, *ret_len hold the decoded text.
  */
 static int lex_string(const char *line, size_t len, size_t *pos, char **ret_text, size_t *ret_len,
-		      struct lex_error *err)
+                      struct lex_error *err)
 {
 	size_t i = *pos + 1, o = 0;
 	char *out;

@@ -23,30 +23,29 @@
 
 /* ---- diagnostics ------------------------------------------------------------------------- */
 
-static void vreport(struct parser *ps, enum policy_severity sev, const char *file,
-		    unsigned line, unsigned col, const char *src, bool notes, const char *fmt,
-		    va_list ap)
+static void vreport(struct parser *ps, enum policy_severity sev, const char *file, unsigned line,
+                    unsigned col, const char *src, bool notes, const char *fmt, va_list ap)
 {
 	size_t k;
 
 	if (ps->stopped || ps->nomem)
 		return;
 	if (diag_vadd(ps->d, sev, file != NULL ? file : ps->frames[0].file, line, col, src, fmt,
-		      ap) < 0) {
+	              ap) < 0) {
 		ps->nomem = true;
 		return;
 	}
 	for (k = ps->depth; notes && k > 0; k--) {
 		const struct frame *f = &ps->frames[k];
 		if (diag_add(ps->d, POLICY_NOTE, ps->frames[k - 1].file, f->inc_line, f->inc_col,
-			     f->inc_src, "included from here") < 0) {
+		             f->inc_src, "included from here") < 0) {
 			ps->nomem = true;
 			return;
 		}
 	}
 	if (sev == POLICY_ERROR && ps->d->nerrors >= POLICY_MAX_ERRORS) {
 		if (diag_add(ps->d, POLICY_NOTE, file != NULL ? file : ps->frames[0].file, line, 0,
-			     NULL, "too many errors (%d); stopping here", POLICY_MAX_ERRORS) < 0)
+		             NULL, "too many errors (%d); stopping here", POLICY_MAX_ERRORS) < 0)
 			ps->nomem = true;
 		ps->stopped = true;
 	}
@@ -71,7 +70,7 @@ void parse_warning(struct parser *ps, const struct stmt *st, unsigned col, const
 }
 
 void parse_diag_at(struct parser *ps, enum policy_severity sev, const char *file, unsigned line,
-		   unsigned col, const char *src, const char *fmt, ...)
+                   unsigned col, const char *src, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -96,7 +95,7 @@ static const char *unsafe_reason(const struct stat *st)
 
 /* Open and read a whole policy file. On failure *ret_why says what went wrong (static). */
 static int read_file(const char *path, struct stat *ret_st, char **ret_buf, size_t *ret_len,
-		     const char **ret_why)
+                     const char **ret_why)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -104,7 +103,8 @@ static int read_file(const char *path, struct stat *ret_st, char **ret_buf, size
 	ssize_t n;
 	int fd, saved;
 
-	/* O_NONBLOCK: a FIFO planted as a policy must not hang the broker before the S_ISREG test */
+	/* O_NONBLOCK: a FIFO planted as a policy must not hang the broker before the S_ISREG test
+	 */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		*ret_why = strerror(errno);
@@ -195,7 +195,7 @@ static void parse_buffer(struct parser *ps, const char *buf, size_t len)
 		st.line = l.lineno;
 		if (l.too_long) {
 			parse_diag_at(ps, POLICY_ERROR, f->file, l.lineno, LEX_MAX_LINE + 1, NULL,
-				      "line is longer than %d bytes", LEX_MAX_LINE);
+			              "line is longer than %d bytes", LEX_MAX_LINE);
 			continue;
 		}
 		/* The shown line stops at a NUL; a trailing CR would garble the caret line. */
@@ -220,9 +220,9 @@ static void parse_buffer(struct parser *ps, const char *buf, size_t len)
 	}
 	if (ps->depth == 0 && f->nstmts == 0)
 		parse_diag_at(ps, POLICY_ERROR, f->file, 0, 0, NULL,
-			      "missing 'version' statement (it must come first); supported "
-			      "versions: %d",
-			      POLICY_VERSION);
+		              "missing 'version' statement (it must come first); supported "
+		              "versions: %d",
+		              POLICY_VERSION);
 }
 
 /* The include path relative to the directory of the including file. */
@@ -268,8 +268,8 @@ void load_include(struct parser *ps, struct stmt *st)
 
 	if (st->t.n != 2) {
 		parse_error(ps, st, st->t.v[st->t.n < 2 ? 0 : 2].col,
-			    st->t.n < 2 ? "missing argument; usage: include \"PATH\""
-					: "unexpected argument; usage: include \"PATH\"");
+		            st->t.n < 2 ? "missing argument; usage: include \"PATH\""
+		                        : "unexpected argument; usage: include \"PATH\"");
 		return;
 	}
 	if (tk->len == 0) {
@@ -282,7 +282,7 @@ void load_include(struct parser *ps, struct stmt *st)
 	}
 	if (ps->depth >= POLICY_MAX_INCLUDE_DEPTH) {
 		parse_error(ps, st, tk->col, "includes nested too deeply (limit %d levels)",
-			    POLICY_MAX_INCLUDE_DEPTH);
+		            POLICY_MAX_INCLUDE_DEPTH);
 		goto out;
 	}
 	if (read_file(path, &sb, &buf, &len, &why) < 0) {
@@ -292,16 +292,16 @@ void load_include(struct parser *ps, struct stmt *st)
 	for (k = 0; k <= ps->depth; k++) {
 		const struct frame *g = &ps->frames[k];
 		if (g->has_id ? (g->dev == sb.st_dev && g->ino == sb.st_ino)
-			      : strcmp(g->file, path) == 0) {
+		              : strcmp(g->file, path) == 0) {
 			include_cycle(ps, st, k, path);
 			goto out;
 		}
 	}
 	if (!(ps->flags & POLICY_LOAD_TRUST_FILE) && (reason = unsafe_reason(&sb)) != NULL) {
 		parse_error(ps, st, tk->col,
-			    "refusing to include '%s': %s; fix its owner and mode, or run with "
-			    "--insecure-policy",
-			    path, reason);
+		            "refusing to include '%s': %s; fix its owner and mode, or run with "
+		            "--insecure-policy",
+		            path, reason);
 		ps->unsafe = true;
 		goto out;
 	}
@@ -369,7 +369,7 @@ void policy_free(struct policy *p)
 
 /* Parse buf as the top-level file `name`; st is its identity when read from disk. */
 static int load(const char *name, const char *buf, size_t len, const struct stat *st,
-		unsigned flags, struct policy **ret, struct policy_diags *diags)
+                unsigned flags, struct policy **ret, struct policy_diags *diags)
 {
 	struct parser ps;
 	struct policy *p;
@@ -409,7 +409,7 @@ fail:
 }
 
 int policy_load_string(const char *name, const char *text, size_t len, unsigned flags,
-		       struct policy **ret, struct policy_diags *diags)
+                       struct policy **ret, struct policy_diags *diags)
 {
 	if (name == NULL || (text == NULL && len > 0) || ret == NULL || diags == NULL) {
 		errno = EINVAL;
@@ -419,7 +419,7 @@ int policy_load_string(const char *name, const char *text, size_t len, unsigned 
 }
 
 int policy_load_file(const char *path, unsigned flags, struct policy **ret,
-		     struct policy_diags *diags)
+                     struct policy_diags *diags)
 {
 	struct stat st;
 	const char *why, *reason;
@@ -433,8 +433,8 @@ int policy_load_file(const char *path, unsigned flags, struct policy **ret,
 	}
 	if (read_file(path, &st, &buf, &len, &why) < 0) {
 		saved = errno;
-		if (diag_add(diags, POLICY_ERROR, path, 0, 0, NULL, "cannot read policy: %s",
-			     why) < 0)
+		if (diag_add(diags, POLICY_ERROR, path, 0, 0, NULL, "cannot read policy: %s", why) <
+		    0)
 			saved = ENOMEM;
 		errno = saved;
 		return -1;
@@ -442,9 +442,9 @@ int policy_load_file(const char *path, unsigned flags, struct policy **ret,
 	if (!(flags & POLICY_LOAD_TRUST_FILE) && (reason = unsafe_reason(&st)) != NULL) {
 		free(buf);
 		if (diag_add(diags, POLICY_ERROR, path, 0, 0, NULL,
-			     "refusing to use policy file: %s (mode %04o, owner uid %u); fix its "
-			     "owner and mode, or run with --insecure-policy",
-			     reason, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid) < 0) {
+		             "refusing to use policy file: %s (mode %04o, owner uid %u); fix its "
+		             "owner and mode, or run with --insecure-policy",
+		             reason, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid) < 0) {
 			errno = ENOMEM;
 			return -1;
 		}

@@ -37,6 +37,8 @@ const char *policy_op_name(enum policy_op op)
 	return "?";
 }
 
+/* Tables are packed by hand: one entry per line would hide their shape. */
+/* clang-format off */
 /* Index = capability number (linux/capability.h), up to CAP_CHECKPOINT_RESTORE (Linux 5.9). */
 static const char *const cap_names[] = {
 	"chown",
@@ -83,6 +85,7 @@ static const char *const cap_names[] = {
 };
 
 #define NCAPS (int)(sizeof(cap_names) / sizeof(cap_names[0]))
+/* clang-format on */
 
 int policy_cap_from_name(const char *name)
 {
@@ -110,6 +113,7 @@ struct errno_name {
 	int value;
 };
 
+/* clang-format off */
 /* The errno values a seccomp rule plausibly returns; the first name of a value wins. */
 static const struct errno_name errno_names[] = {
 	{"EPERM", EPERM},
@@ -169,6 +173,7 @@ static const struct errno_name errno_names[] = {
 	{"ECANCELED", ECANCELED},
 	{"EPROTO", EPROTO},
 };
+/* clang-format on */
 
 #define NERRNO (sizeof(errno_names) / sizeof(errno_names[0]))
 

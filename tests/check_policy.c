@@ -75,20 +75,22 @@ static char *load_err(const char *text)
 /* ---- golden files ------------------------------------------------------------------------ */
 
 static const char *const golden_valid[] = {
-	"valid_example", "all_forms", "include_relative", "warnings", "user_root", NULL,
+    "valid_example", "all_forms", "include_relative", "warnings", "user_root", NULL,
 };
 static const char *const golden_errors[] = {
-	"unknown_keyword", "bad_address", "bad_port", "port_range_reversed", "duplicate_name",
-	"bad_name", "relative_path", "dotdot_pattern", "unknown_right", "unknown_syscall",
-	"unknown_group", "unknown_capability", "missing_version", "wrong_version",
-	"version_not_first", "missing_user", "duplicate_user", "mode_range", "multiple_errors",
-	"empty", NULL,
+    "unknown_keyword",     "bad_address",    "bad_port",
+    "port_range_reversed", "duplicate_name", "bad_name",
+    "relative_path",       "dotdot_pattern", "unknown_right",
+    "unknown_syscall",     "unknown_group",  "unknown_capability",
+    "missing_version",     "wrong_version",  "version_not_first",
+    "missing_user",        "duplicate_user", "mode_range",
+    "multiple_errors",     "empty",          NULL,
 };
 static const char *const golden_lexer[] = {
-	"unterminated_string", "string_escapes", "nul_byte", "long_line", NULL,
+    "unterminated_string", "string_escapes", "nul_byte", "long_line", NULL,
 };
 static const char *const golden_include[] = {
-	"include_cycle", "include_self", "include_depth", "include_error", NULL,
+    "include_cycle", "include_self", "include_depth", "include_error", NULL,
 };
 
 static void check_golden(const char *name)
@@ -104,8 +106,8 @@ static void check_golden(const char *name)
 	r = policy_load_file(path, POLICY_LOAD_TRUST_FILE, &p, &d);
 	err = errno;
 	got = diags_text(&d);
-	ck_assert_msg(strcmp(got, expected) == 0, "%s: diagnostics differ\n--- expected\n%s--- got\n%s",
-		      path, expected, got);
+	ck_assert_msg(strcmp(got, expected) == 0,
+	              "%s: diagnostics differ\n--- expected\n%s--- got\n%s", path, expected, got);
 	/* success exactly when no error was reported */
 	if (d.nerrors > 0) {
 		ck_assert_int_eq(r, -1);
@@ -171,8 +173,8 @@ START_TEST(every_golden_file_is_run)
 			continue;
 		name = strndup(e->d_name, len - 7);
 		ck_assert_msg(listed(name, golden_valid) || listed(name, golden_errors) ||
-				      listed(name, golden_lexer) || listed(name, golden_include),
-			      "%s is not in any golden table", e->d_name);
+		                  listed(name, golden_lexer) || listed(name, golden_include),
+		              "%s is not in any golden table", e->d_name);
 		free(name);
 		n++;
 	}
@@ -187,9 +189,8 @@ START_TEST(example_policy_is_clean)
 	struct policy_diags d = {0};
 	struct policy *p = NULL;
 
-	ck_assert_int_eq(policy_load_file(DATA "valid_example.policy", POLICY_LOAD_TRUST_FILE, &p,
-					  &d),
-			 0);
+	ck_assert_int_eq(
+	    policy_load_file(DATA "valid_example.policy", POLICY_LOAD_TRUST_FILE, &p, &d), 0);
 	ck_assert_uint_eq(d.n, 0);
 	ck_assert_str_eq(p->user, "nobody");
 	ck_assert_str_eq(p->group, "nogroup");
@@ -218,7 +219,7 @@ START_TEST(fields_of_every_statement_form)
 	const struct policy_rule *r;
 
 	ck_assert_int_eq(policy_load_file(DATA "all_forms.policy", POLICY_LOAD_TRUST_FILE, &p, &d),
-			 0);
+	                 0);
 	ck_assert_uint_eq(d.n, 0);
 	ck_assert_int_eq(p->version, 1);
 	ck_assert_str_eq(p->user, "65534");
@@ -260,7 +261,7 @@ START_TEST(fields_of_every_statement_form)
 	ck_assert_uint_eq(p->opens[1].access, POLICY_ACCESS_READ | POLICY_ACCESS_WRITE);
 	ck_assert_uint_eq(p->opens[2].access, POLICY_ACCESS_WRITE | POLICY_ACCESS_CREATE);
 	ck_assert_uint_eq(p->opens[3].access,
-			  POLICY_ACCESS_APPEND | POLICY_ACCESS_WRITE | POLICY_ACCESS_CREATE);
+	                  POLICY_ACCESS_APPEND | POLICY_ACCESS_WRITE | POLICY_ACCESS_CREATE);
 	ck_assert_uint_eq(p->opens[3].mode, 0640);
 	ck_assert(p->opens[3].has_mode);
 	ck_assert_str_eq(p->opens[3].path, "/var/log/demo/access.log");
@@ -271,11 +272,11 @@ START_TEST(fields_of_every_statement_form)
 	ck_assert_int_eq(r->op, POLICY_OP_OPEN);
 	ck_assert_str_eq(r->pattern, "/srv/demo/**");
 	ck_assert_str_eq(r->prefix, "/srv/demo");
-	ck_assert_uint_eq(r->rights, POLICY_RIGHT_READ | POLICY_RIGHT_DIRECTORY |
-					     POLICY_RIGHT_NOSYMLINKS);
+	ck_assert_uint_eq(r->rights,
+	                  POLICY_RIGHT_READ | POLICY_RIGHT_DIRECTORY | POLICY_RIGHT_NOSYMLINKS);
 	r = &p->rules[1];
 	ck_assert_uint_eq(r->rights, POLICY_RIGHT_READ | POLICY_RIGHT_WRITE | POLICY_RIGHT_CREATE |
-					     POLICY_RIGHT_TRUNCATE);
+	                                 POLICY_RIGHT_TRUNCATE);
 	ck_assert_uint_eq(r->mode, 0644);
 	ck_assert_str_eq(r->prefix, "/var/cache/demo");
 	ck_assert_str_eq(p->rules[2].prefix, "/etc");
@@ -321,7 +322,7 @@ START_TEST(fields_of_every_statement_form)
 	ck_assert_int_eq(p->syscalls[4].action, POLICY_SECCOMP_ERRNO);
 	ck_assert_int_eq(p->syscalls[5].errno_val, ENOSYS);
 	ck_assert_uint_eq(p->intercept,
-			  POLICY_INTERCEPT_OPEN | POLICY_INTERCEPT_BIND | POLICY_INTERCEPT_CONNECT);
+	                  POLICY_INTERCEPT_OPEN | POLICY_INTERCEPT_BIND | POLICY_INTERCEPT_CONNECT);
 	ck_assert_uint_eq(p->intercept_loc.line, 31);
 
 	/* the included file's rule comes last and points into the file table */
@@ -342,9 +343,8 @@ START_TEST(included_statements_are_merged)
 	struct policy_diags d = {0};
 	struct policy *p = NULL;
 
-	ck_assert_int_eq(policy_load_file(DATA "include_relative.policy", POLICY_LOAD_TRUST_FILE,
-					  &p, &d),
-			 0);
+	ck_assert_int_eq(
+	    policy_load_file(DATA "include_relative.policy", POLICY_LOAD_TRUST_FILE, &p, &d), 0);
 	ck_assert_uint_eq(p->nopens, 1);
 	ck_assert_str_eq(p->opens[0].loc.file, DATA "inc/rel/sub/inner.policy");
 	ck_assert_uint_eq(p->opens[0].loc.line, 1);
@@ -360,15 +360,15 @@ static const struct {
 	const char *pattern;
 	const char *prefix;
 } prefixes[] = {
-	{"/srv/demo/**", "/srv/demo"},
-	{"/etc/*.conf", "/etc"},
-	{"/**", "/"},
-	{"/", "/"},
-	{"/etc/hosts", "/etc"},
-	{"/a/*/b/**", "/a"},
-	{"/var/lib/x/*", "/var/lib/x"},
-	{"/x", "/"},
-	{"/a/b/c/d", "/a/b/c"},
+    {"/srv/demo/**", "/srv/demo"},
+    {"/etc/*.conf", "/etc"},
+    {"/**", "/"},
+    {"/", "/"},
+    {"/etc/hosts", "/etc"},
+    {"/a/*/b/**", "/a"},
+    {"/var/lib/x/*", "/var/lib/x"},
+    {"/x", "/"},
+    {"/a/b/c/d", "/a/b/c"},
 };
 
 START_TEST(prefix_is_the_fixed_leading_directories)
@@ -389,12 +389,12 @@ static const struct {
 	bool any;
 	uint16_t lo, hi;
 } addrs[] = {
-	{"tcp 127.0.0.1:80", AF_INET, false, 80, 80},
-	{"udp [::1]:53", AF_INET6, false, 53, 53},
-	{"tcp *:443", AF_UNSPEC, true, 443, 443},
-	{"tcp 10.0.0.1:1-65535", AF_INET, false, 1, 65535},
-	{"tcp [fe80::1]:8000-8000", AF_INET6, false, 8000, 8000},
-	{"udp *:1-2", AF_UNSPEC, true, 1, 2},
+    {"tcp 127.0.0.1:80", AF_INET, false, 80, 80},
+    {"udp [::1]:53", AF_INET6, false, 53, 53},
+    {"tcp *:443", AF_UNSPEC, true, 443, 443},
+    {"tcp 10.0.0.1:1-65535", AF_INET, false, 1, 65535},
+    {"tcp [fe80::1]:8000-8000", AF_INET6, false, 8000, 8000},
+    {"udp *:1-2", AF_UNSPEC, true, 1, 2},
 };
 
 START_TEST(rule_addresses_and_port_ranges)
@@ -415,25 +415,25 @@ static const struct {
 	const char *line;
 	const char *needle; /* in the printed diagnostics */
 } bad_lines[] = {
-	{"listen a tcp 127.0.0.1:65536", "3:24: error: bad port '65536'"},
-	{"listen a tcp 256.0.0.1:80", "error: bad address '256.0.0.1'"},
-	{"listen a tcp [::1]:80 backlog 65536", "bad backlog '65536'"},
-	{"listen a udp 127.0.0.1:53 mode 0600", "'mode' applies only to unix"},
-	{"listen a unix /run/x.sock backlog 1 backlog 2", "duplicate option 'backlog'"},
-	{"allow open /srv/** read read", "duplicate right 'read'"},
-	{"deny open /srv/** mode 0600", "no meaning on a deny rule"},
-	{"allow connect unix /run/"
-	 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	 "aaaaaaaaaaaaaaaaa",
-	 "unix socket path is 108 bytes long; the limit is 107"},
-	{"seccomp deny read errno EPERM errno EPERM", "'errno ENAME' must come last"},
-	{"capabilities none net_admin", "unexpected 'net_admin'"},
-	{"capabilities keep", "'keep' needs at least one capability"},
-	{"groups adm,,wheel", "invalid group name or gid ''"},
-	{"group 4294967295", "invalid group name or gid '4294967295'"},
-	{"user daemon", "duplicate 'user' (first at t.policy:2)"},
-	{"intercept", "missing argument; usage: intercept"},
-	{"open x /etc/x readwrite create create", "duplicate option 'create'"},
+    {"listen a tcp 127.0.0.1:65536", "3:24: error: bad port '65536'"},
+    {"listen a tcp 256.0.0.1:80", "error: bad address '256.0.0.1'"},
+    {"listen a tcp [::1]:80 backlog 65536", "bad backlog '65536'"},
+    {"listen a udp 127.0.0.1:53 mode 0600", "'mode' applies only to unix"},
+    {"listen a unix /run/x.sock backlog 1 backlog 2", "duplicate option 'backlog'"},
+    {"allow open /srv/** read read", "duplicate right 'read'"},
+    {"deny open /srv/** mode 0600", "no meaning on a deny rule"},
+    {"allow connect unix /run/"
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+     "aaaaaaaaaaaaaaaaa",
+     "unix socket path is 108 bytes long; the limit is 107"},
+    {"seccomp deny read errno EPERM errno EPERM", "'errno ENAME' must come last"},
+    {"capabilities none net_admin", "unexpected 'net_admin'"},
+    {"capabilities keep", "'keep' needs at least one capability"},
+    {"groups adm,,wheel", "invalid group name or gid ''"},
+    {"group 4294967295", "invalid group name or gid '4294967295'"},
+    {"user daemon", "duplicate 'user' (first at t.policy:2)"},
+    {"intercept", "missing argument; usage: intercept"},
+    {"open x /etc/x readwrite create create", "duplicate option 'create'"},
 };
 
 START_TEST(invalid_values_are_errors)
@@ -442,7 +442,7 @@ START_TEST(invalid_values_are_errors)
 	char *out = load_err(text);
 
 	ck_assert_msg(strstr(out, bad_lines[_i].needle) != NULL, "'%s' not in:\n%s",
-		      bad_lines[_i].needle, out);
+	              bad_lines[_i].needle, out);
 	free(out);
 	free(text);
 }
@@ -493,8 +493,8 @@ START_TEST(caret_line_preserves_tabs)
 	char *out = load_err(HDR "\tlisten x tcp\t127.0.0.1:0\n");
 
 	ck_assert_str_eq(out, "t.policy:3:25: error: bad port '0' (expected 1-65535)\n"
-			      "    3 | \tlisten x tcp\t127.0.0.1:0\n"
-			      "      | \t            \t          ^\n");
+	                      "    3 | \tlisten x tcp\t127.0.0.1:0\n"
+	                      "      | \t            \t          ^\n");
 	free(out);
 }
 END_TEST
@@ -506,8 +506,8 @@ START_TEST(load_string_resolves_includes_next_to_name)
 	struct policy *p = NULL;
 
 	ck_assert_int_eq(policy_load_string(DATA "virtual.policy", text, strlen(text),
-					    POLICY_LOAD_TRUST_FILE, &p, &d),
-			 0);
+	                                    POLICY_LOAD_TRUST_FILE, &p, &d),
+	                 0);
 	ck_assert_uint_eq(p->nrules, 1);
 	ck_assert_str_eq(p->rules[0].pattern, "/opt/demo/**");
 	policy_free(p);
@@ -577,10 +577,10 @@ START_TEST(every_group_member_resolves)
 		for (m = g->members; *m != NULL; m++) {
 			if ((*m)[0] == '@')
 				ck_assert_msg(policy_group_find(*m) != NULL, "%s: no group %s",
-					      g->name, *m);
+				              g->name, *m);
 			else
 				ck_assert_msg(seccomp_syscall_resolve_name(*m) != __NR_SCMP_ERROR,
-					      "%s: libseccomp does not know %s", g->name, *m);
+				              "%s: libseccomp does not know %s", g->name, *m);
 		}
 	}
 	ck_assert_ptr_null(policy_group_find("@nonsense"));
@@ -603,34 +603,96 @@ static bool group_contains(const char *group, const char *name, int depth)
 START_TEST(system_service_excludes_privileged_calls)
 {
 	static const char *const forbidden[] = {
-		"ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd",
-		"io_uring_setup", "io_uring_enter", "io_uring_register", "bpf",
-		"perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key",
-		"init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load",
-		"mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree", "fsopen",
-		"fsmount", "fsconfig", "fspick", "mount_setattr", "setns", "unshare", "clone3",
-		"seccomp", "acct", "swapon", "swapoff", "reboot", "settimeofday", "clock_settime",
-		"adjtimex", "quotactl", "lookup_dcookie", "vhangup", "iopl", "ioperm",
-		"name_to_handle_at", "open_by_handle_at", "personality", NULL,
+	    "ptrace",
+	    "process_vm_readv",
+	    "process_vm_writev",
+	    "pidfd_getfd",
+	    "io_uring_setup",
+	    "io_uring_enter",
+	    "io_uring_register",
+	    "bpf",
+	    "perf_event_open",
+	    "userfaultfd",
+	    "keyctl",
+	    "add_key",
+	    "request_key",
+	    "init_module",
+	    "finit_module",
+	    "delete_module",
+	    "kexec_load",
+	    "kexec_file_load",
+	    "mount",
+	    "umount2",
+	    "pivot_root",
+	    "chroot",
+	    "move_mount",
+	    "open_tree",
+	    "fsopen",
+	    "fsmount",
+	    "fsconfig",
+	    "fspick",
+	    "mount_setattr",
+	    "setns",
+	    "unshare",
+	    "clone3",
+	    "seccomp",
+	    "acct",
+	    "swapon",
+	    "swapoff",
+	    "reboot",
+	    "settimeofday",
+	    "clock_settime",
+	    "adjtimex",
+	    "quotactl",
+	    "lookup_dcookie",
+	    "vhangup",
+	    "iopl",
+	    "ioperm",
+	    "name_to_handle_at",
+	    "open_by_handle_at",
+	    "personality",
+	    NULL,
 	};
 	static const char *const needed[] = {
-		"exit_group", "brk", "mmap", "rt_sigreturn", "arch_prctl", "set_tid_address",
-		"set_robust_list", "rseq", "futex", "getrandom", "restart_syscall", "prlimit64",
-		"execve", "openat", "read", "write", "close", "accept4", "epoll_wait", "clone",
-		"newfstatat", "getdents64", "rt_sigaction", "wait4", "setuid", NULL,
+	    "exit_group",
+	    "brk",
+	    "mmap",
+	    "rt_sigreturn",
+	    "arch_prctl",
+	    "set_tid_address",
+	    "set_robust_list",
+	    "rseq",
+	    "futex",
+	    "getrandom",
+	    "restart_syscall",
+	    "prlimit64",
+	    "execve",
+	    "openat",
+	    "read",
+	    "write",
+	    "close",
+	    "accept4",
+	    "epoll_wait",
+	    "clone",
+	    "newfstatat",
+	    "getdents64",
+	    "rt_sigaction",
+	    "wait4",
+	    "setuid",
+	    NULL,
 	};
 	const char *const *s;
 
 	for (s = forbidden; *s != NULL; s++) {
 		ck_assert_msg(!group_contains("@system-service", *s, 0), "%s is in @system-service",
-			      *s);
+		              *s);
 		if (strcmp(*s, "clone3") != 0)
 			ck_assert_msg(group_contains("@privileged", *s, 0), "%s not in @privileged",
-				      *s);
+			              *s);
 	}
 	for (s = needed; *s != NULL; s++)
 		ck_assert_msg(group_contains("@system-service", *s, 0),
-			      "%s missing from @system-service", *s);
+		              "%s missing from @system-service", *s);
 }
 END_TEST
 

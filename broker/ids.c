@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,8 +40,9 @@ static int lookup_group(const char *name, const struct policy_loc *loc, gid_t *r
 	errno = 0;
 	gr = getgrnam(name);
 	if (gr == NULL) {
-		log_err("%s:%u:%u: error: unknown group '%s'%s%s", loc->file, loc->line, loc->col,
-			name, errno ? ": " : "", errno ? strerror(errno) : "");
+		/* compiler-style, at the start of the line, like the parser's diagnostics */
+		fprintf(stderr, "%s:%u:%u: error: unknown group '%s'%s%s\n", loc->file, loc->line,
+			loc->col, name, errno ? ": " : "", errno ? strerror(errno) : "");
 		return -1;
 	}
 	*ret = gr->gr_gid;
@@ -67,7 +69,7 @@ int ids_resolve(const struct policy *p, struct broker_ids *ret)
 		errno = 0;
 		pw = getpwnam(p->user);
 		if (pw == NULL) {
-			log_err("%s:%u:%u: error: unknown user '%s'", p->user_loc.file,
+			fprintf(stderr, "%s:%u:%u: error: unknown user '%s'\n", p->user_loc.file,
 				p->user_loc.line, p->user_loc.col, p->user);
 			return -1;
 		}

@@ -82,8 +82,12 @@ static void reap(struct broker *b)
 		log_info("worker %ld exited with status %d", (long)b->worker_pid, info.si_status);
 	} else {
 		b->worker_status = 128 + info.si_status;
-		log_notice("worker %ld was killed by signal %d (%s)", (long)b->worker_pid,
-			   info.si_status, strsignal(info.si_status));
+		log_notice("worker %ld was killed by signal %d (%s)%s", (long)b->worker_pid,
+			   info.si_status, strsignal(info.si_status),
+			   info.si_status == SIGSYS
+				   ? ": the seccomp filter kills every syscall made through a "
+				     "non-native ABI (i386 int 0x80, x32)"
+				   : "");
 	}
 }
 

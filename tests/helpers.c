@@ -109,3 +109,14 @@ bool th_is_root(void)
 {
 	return geteuid() == 0;
 }
+
+char *th_copy_exec(const char *src, const char *dir)
+{
+	const char *base = strrchr(src, '/');
+	char *dst = th_fmt("%s/%s", dir, base != NULL ? base + 1 : src);
+	char *cmd = th_fmt("cp -- '%s' '%s' && chmod 0755 '%s'", src, dst, dst);
+
+	ck_assert_msg(system(cmd) == 0, "copying %s", src);
+	free(cmd);
+	return dst;
+}

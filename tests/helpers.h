@@ -21,6 +21,9 @@ char *th_read_file(const char *path);
 char *th_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The build directory (from $FDBROKER_BUILD, default "build"). */
 const char *th_build_dir(void);
+/* Copy an executable file into dir (so an unprivileged worker can run it whatever the
+ * permissions of the checkout's parents); returns the malloc'd new path. */
+char *th_copy_exec(const char *src, const char *dir);
 /* True when running as root (root-only tests skip with a printed reason otherwise). */
 bool th_is_root(void);
 

@@ -84,7 +84,7 @@ TEST_SRC    := $(wildcard tests/check_*.c)
 TEST_BIN    := $(patsubst tests/%.c,$(O)/tests/%,$(TEST_SRC))
 HELPER_SRC  := $(wildcard tests/helpers/*.c)
 HELPER_BIN  := $(patsubst tests/helpers/%.c,$(O)/tests/helpers/%,$(HELPER_SRC))
-TESTLIB_OBJ := $(O)/obj/tests/helpers.o
+TESTLIB_OBJ := $(O)/obj/tests/helpers.o $(O)/obj/tests/e2e.o
 
 MANPAGES    := $(wildcard man/*.[1-8])
 

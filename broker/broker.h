@@ -11,6 +11,7 @@
 
 #include "filter.h"
 #include "policy.h"
+#include "proto.h"
 
 /* Exit statuses of `fdbroker run` itself (the worker's own status is passed through). */
 enum {
@@ -32,6 +33,16 @@ struct broker_fds {
 	size_t n;
 };
 
+/* A reply the worker's full socket buffer could not take yet: the broker keeps at most this
+ * one and reads no further request from that worker until it is sent. */
+struct broker_reply {
+	bool pending;
+	struct proto_hdr hdr;
+	unsigned char payload[8 + 4 * 253];
+	int fds[253];
+	size_t nfds;
+};
+
 struct broker {
 	const struct policy *policy;
 	struct filter_plan *plan;
@@ -50,7 +61,12 @@ struct broker {
 	int exec_errno;    /* from PROTO_EXEC_FAILED, 0 if none */
 	const char *command;
 
+	int *rule_dirfds;  /* per policy rule: the allow-open rule's root dir (O_PATH), or -1 */
+	struct broker_reply reply;
+	unsigned seen[256]; /* per message type: how many were accepted (DISPATCH_ONCE) */
+
 	unsigned long bad_messages; /* malformed messages refused so far */
+	unsigned long requests;     /* runtime requests served */
 };
 
 /* broker/ids.c: resolve names to ids (logs FILE:LINE:COL errors). */
@@ -74,6 +90,7 @@ int notify_handle(struct broker *b);
 struct run_options {
 	const char *policy_path;
 	unsigned load_flags; /* POLICY_LOAD_* */
+	bool log_json;       /* --log-format json: audit lines as JSON objects */
 	char *const *argv;
 };
 int run_main(const struct run_options *o);

@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "access.h"
+#include "audit.h"
 #include "broker.h"
 #include "dispatch.h"
 #include "fdpass.h"
@@ -62,9 +64,186 @@ static int handle_exec_failed(struct broker *b, struct dispatch_msg *m)
 	return 0;
 }
 
+/* ---- replies ----------------------------------------------------------------------------- */
+
+static int flush_reply(struct broker *b)
+{
+	struct broker_reply *rp = &b->reply;
+
+	if (fdpass_send(b->channel, &rp->hdr, rp->payload, rp->fds, rp->nfds) < 0)
+		return -1;
+	fdutil_close_many(rp->fds, rp->nfds); /* the worker has its copies now */
+	rp->nfds = 0;
+	rp->pending = false;
+	return 0;
+}
+
+/*
+ * Reply to request `id`: err for the request as a whole, n per-entry errors (OPEN_MANY),
+ * and the granted fds, which this function takes (closes on every path once sent or
+ * abandoned). If the worker's receive buffer is full, the reply waits and the broker stops
+ * reading that worker's requests until it drains (dispatch_reply_writable).
+ */
+static void send_reply_take(struct broker *b, uint32_t id, int err, size_t n, const int *errs,
+			    int *fds, size_t nfds)
+{
+	struct broker_reply *rp = &b->reply;
+	struct proto_buf pb;
+	size_t i;
+
+	proto_buf_init(&pb, rp->payload, sizeof(rp->payload));
+	if (proto_encode_reply(&pb, err, n, errs) < 0) {
+		log_err("encoding a reply: %m");
+		fdutil_close_many(fds, nfds);
+		return;
+	}
+	proto_hdr_init(&rp->hdr, PROTO_REPLY, id, pb.len);
+	for (i = 0; i < nfds; i++) {
+		rp->fds[i] = fds[i];
+		fds[i] = -1;
+	}
+	rp->nfds = nfds;
+	if (flush_reply(b) == 0)
+		return;
+	if (errno == EAGAIN) {
+		rp->pending = true;
+		dispatch_want_write(b, true);
+		return;
+	}
+	log_debug("sending a reply to worker %ld: %m", (long)b->worker_pid);
+	fdutil_close_many(rp->fds, rp->nfds);
+	rp->nfds = 0;
+}
+
+int dispatch_reply_writable(struct broker *b)
+{
+	if (!b->reply.pending)
+		return 0;
+	if (flush_reply(b) < 0) {
+		if (errno == EAGAIN)
+			return 0;
+		fdutil_close_many(b->reply.fds, b->reply.nfds);
+		b->reply.nfds = 0;
+		b->reply.pending = false;
+	}
+	dispatch_want_write(b, false);
+	return 0;
+}
+
+/* ---- runtime requests (libfdbroker) ------------------------------------------------------ */
+
+static void reply_result(struct broker *b, const struct dispatch_msg *m, struct access_result *res)
+{
+	if (res->fd >= 0)
+		send_reply_take(b, m->hdr.id, 0, 0, NULL, &res->fd, 1);
+	else
+		send_reply_take(b, m->hdr.id, res->error ? res->error : EIO, 0, NULL, NULL, 0);
+}
+
+/*
+ * PROTO_OPEN — open a path for the worker.
+ * Safe because: access_open() decides on the broker's own copy, opens beneath the deciding
+ * rule's root with openat2() and never follows a symlink out of what the rules allow.
+ */
+static int handle_open(struct broker *b, struct dispatch_msg *m)
+{
+	struct proto_open req;
+	struct access_result res;
+
+	if (proto_decode_open(m->payload, m->hdr.len, &req) < 0)
+		return -1;
+	access_open(b, req.path, req.flags, req.mode, &res);
+	audit_request(b, "open", req.path, &res);
+	reply_result(b, m, &res);
+	return 0;
+}
+
+/*
+ * PROTO_OPEN_MANY — up to 253 opens in one round trip; each entry is decided and audited
+ * exactly like a PROTO_OPEN. Safe for the same reasons.
+ */
+static int handle_open_many(struct broker *b, struct dispatch_msg *m)
+{
+	int errs[PROTO_MAX_FDS], fds[PROTO_MAX_FDS];
+	struct proto_cur c;
+	size_t n, i, nfds = 0;
+
+	if (proto_decode_open_many_begin(&c, m->payload, m->hdr.len, &n) < 0)
+		return -1;
+	/* Decode everything first: a malformed tail refuses the whole message, before any
+	 * file was opened. */
+	{
+		struct proto_cur probe = c;
+		for (i = 0; i < n; i++) {
+			int32_t fl;
+			const char *path;
+			size_t len;
+			if (proto_decode_open_many_next(&probe, &fl, &path, &len) < 0)
+				return -1;
+		}
+		if (proto_cur_end(&probe) < 0)
+			return -1;
+	}
+	for (i = 0; i < n; i++) {
+		struct access_result res;
+		int32_t fl;
+		const char *path;
+		size_t len;
+		(void)proto_decode_open_many_next(&c, &fl, &path, &len);
+		access_open(b, path, fl, 0, &res);
+		audit_request(b, "open", path, &res);
+		errs[i] = res.fd >= 0 ? 0 : (res.error ? res.error : EIO);
+		if (res.fd >= 0)
+			fds[nfds++] = res.fd;
+	}
+	send_reply_take(b, m->hdr.id, 0, n, errs, fds, nfds);
+	return 0;
+}
+
+/*
+ * PROTO_CONNECT — a socket connected to an allowed address. Safe because: the address is
+ * parsed strictly (numeric only) and matched by net.c; the socket is the broker's own.
+ */
+static int handle_connect(struct broker *b, struct dispatch_msg *m)
+{
+	struct access_result res;
+	const char *address;
+
+	if (proto_decode_connect(m->payload, m->hdr.len, &address) < 0)
+		return -1;
+	access_connect(b, address, &res);
+	audit_request(b, "connect", address, &res);
+	reply_result(b, m, &res);
+	return 0;
+}
+
+/*
+ * PROTO_LISTEN — a socket bound (and listening) on an allowed address. Safe for the same
+ * reasons as PROTO_CONNECT; a unix socket file is replaced only if it is a socket.
+ */
+static int handle_listen(struct broker *b, struct dispatch_msg *m)
+{
+	struct access_result res;
+	const char *address;
+	int32_t backlog;
+
+	if (proto_decode_listen(m->payload, m->hdr.len, &address, &backlog) < 0)
+		return -1;
+	access_listen(b, address, backlog, &res);
+	audit_request(b, "bind", address, &res);
+	reply_result(b, m, &res);
+	return 0;
+}
+
+/* ---- the table ---------------------------------------------------------------------------- */
+
 static const struct dispatch_row table[] = {
 	{PROTO_LISTENER, DISPATCH_ONCE, handle_listener},
 	{PROTO_EXEC_FAILED, DISPATCH_ONCE, handle_exec_failed},
+	{PROTO_OPEN, DISPATCH_REPLIES, handle_open},
+	{PROTO_OPEN_MANY, DISPATCH_REPLIES, handle_open_many},
+	{PROTO_CONNECT, DISPATCH_REPLIES, handle_connect},
+	{PROTO_LISTEN, DISPATCH_REPLIES, handle_listen},
 };
 
 static const struct dispatch_row *find_row(uint16_t type)
@@ -80,8 +259,8 @@ static const struct dispatch_row *find_row(uint16_t type)
 static void refuse(struct broker *b, const char *why, const struct proto_hdr *hdr)
 {
 	b->bad_messages++;
-	/* Say it once per kind of trouble, then only with -v: a hostile worker must not be
-	 * able to flood our log. */
+	/* Say it the first times, then only with -v: a hostile worker must not be able to
+	 * flood our log. */
 	if (b->bad_messages <= 10 || log_verbosity() > 0)
 		log_warn("refused a message from worker %ld: %s (type %u, %u bytes)%s",
 			 (long)b->worker_pid, why, hdr ? hdr->type : 0, hdr ? hdr->len : 0,
@@ -91,7 +270,6 @@ static void refuse(struct broker *b, const char *why, const struct proto_hdr *hd
 int dispatch_channel(struct broker *b)
 {
 	static unsigned char payload[PROTO_MAX_PAYLOAD];
-	static unsigned seen[PROTO_TYPE_MAX];
 	struct dispatch_msg m;
 	const struct dispatch_row *row;
 	int r;
@@ -117,12 +295,24 @@ int dispatch_channel(struct broker *b)
 		refuse(b, "a type the worker may not send", &m.hdr);
 		goto done;
 	}
-	if ((row->flags & DISPATCH_ONCE) && seen[m.hdr.type]++ > 0) {
+	if ((row->flags & DISPATCH_ONCE) && b->seen[m.hdr.type]++ > 0) {
 		refuse(b, "a message allowed only once", &m.hdr);
 		goto done;
 	}
-	if (row->handler(b, &m) < 0)
+	if (row->flags & DISPATCH_REPLIES) {
+		b->requests++;
+		/* requests carry no fds: any that came along are closed below, unused */
+		if (m.nfds > 0) {
+			refuse(b, "fds on a request", &m.hdr);
+			send_reply_take(b, m.hdr.id, EPROTO, 0, NULL, NULL, 0);
+			goto done;
+		}
+	}
+	if (row->handler(b, &m) < 0) {
 		refuse(b, strerror(errno), &m.hdr);
+		if (row->flags & DISPATCH_REPLIES)
+			send_reply_take(b, m.hdr.id, EPROTO, 0, NULL, NULL, 0);
+	}
 done:
 	fdutil_close_many(m.fds, m.nfds);
 	return 1;

@@ -2,6 +2,7 @@
 #ifndef FDBROKER_DISPATCH_H
 #define FDBROKER_DISPATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "broker.h"
@@ -19,7 +20,8 @@ struct dispatch_msg {
 };
 
 enum {
-	DISPATCH_ONCE = 1u << 0, /* refused after the first time */
+	DISPATCH_ONCE = 1u << 0,    /* refused after the first time */
+	DISPATCH_REPLIES = 1u << 1, /* a request: always answered, EPROTO if malformed */
 };
 
 struct dispatch_row {
@@ -33,7 +35,12 @@ struct dispatch_row {
  * it, or it failed for good). */
 int dispatch_channel(struct broker *b);
 
-/* Add the listener to the event loop (broker/loop.c). */
+/* A pending reply may now fit: send it and resume reading requests. */
+int dispatch_reply_writable(struct broker *b);
+
+/* broker/loop.c: add the listener to the event loop; switch the channel between waiting
+ * for requests and waiting to send a pending reply. */
 int dispatch_watch_listener(struct broker *b);
+void dispatch_want_write(struct broker *b, bool on);
 
 #endif

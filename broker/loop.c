@@ -47,6 +47,43 @@ int dispatch_watch_listener(struct broker *b)
 	return watch(b, b->listener, TAG_LISTENER);
 }
 
+void dispatch_want_write(struct broker *b, bool on)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = on ? EPOLLOUT : EPOLLIN;
+	ev.data.u32 = TAG_CHANNEL;
+	if (b->channel >= 0 && epoll_ctl(b->epfd, EPOLL_CTL_MOD, b->channel, &ev) < 0)
+		log_err("epoll_ctl: %m");
+}
+
+/* Serve up to a batch of queued requests, so one busy worker cannot starve signals or the
+ * worker's exit; level-triggered epoll brings us back for the rest. */
+#define CHANNEL_BATCH 64
+
+static void serve_channel(struct broker *b, uint32_t events)
+{
+	int k, r = 1;
+
+	if (b->reply.pending) {
+		if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+			dispatch_reply_writable(b);
+		if (b->reply.pending)
+			return;
+	}
+	for (k = 0; k < CHANNEL_BATCH && !b->reply.pending; k++) {
+		r = dispatch_channel(b);
+		if (r != 1)
+			break;
+	}
+	if (r == 0) {
+		/* The worker closed its end: nothing more to serve on it. */
+		epoll_ctl(b->epfd, EPOLL_CTL_DEL, b->channel, NULL);
+		b->channel = fdutil_close(b->channel);
+	}
+}
+
 static void forward_signal(struct broker *b)
 {
 	struct signalfd_siginfo si;
@@ -122,11 +159,8 @@ int loop_run(struct broker *b)
 				reap(b);
 				break;
 			case TAG_CHANNEL:
-				if (b->channel >= 0 && dispatch_channel(b) == 0) {
-					/* The worker closed its end: nothing more to serve on it. */
-					epoll_ctl(b->epfd, EPOLL_CTL_DEL, b->channel, NULL);
-					b->channel = fdutil_close(b->channel);
-				}
+				if (b->channel >= 0)
+					serve_channel(b, evs[i].events);
 				break;
 			case TAG_LISTENER:
 				if (b->listener >= 0 && (evs[i].events & EPOLLIN))

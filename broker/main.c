@@ -19,7 +19,8 @@ enum {
 
 static const char usage_text[] =
 	"Usage:\n"
-	"  fdbroker run -p POLICY [-v]... [--insecure-policy] [--] COMMAND [ARG]...\n"
+	"  fdbroker run -p POLICY [-v]... [--log-format text|json] [--insecure-policy]\n"
+	"               [--] COMMAND [ARG]...\n"
 	"  fdbroker check [--insecure-policy] POLICY...\n"
 	"  fdbroker --help | --version\n"
 	"\n"
@@ -35,6 +36,7 @@ static const char usage_text[] =
 	"Options:\n"
 	"  -p, --policy FILE     the policy file (run)\n"
 	"  -v, --verbose         more log on stderr; twice for debug\n"
+	"      --log-format FMT  audit lines as text (default) or json, one object per line\n"
 	"      --insecure-policy accept a policy file that others can write\n"
 	"  -h, --help            show this help\n"
 	"  -V, --version         show the version\n"
@@ -43,6 +45,7 @@ static const char usage_text[] =
 
 enum {
 	OPT_INSECURE = 256,
+	OPT_LOG_FORMAT,
 };
 
 static int usage_error(const char *msg, const char *arg, int status)
@@ -58,6 +61,7 @@ static int cmd_run(int argc, char **argv)
 		{"policy", required_argument, NULL, 'p'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"insecure-policy", no_argument, NULL, OPT_INSECURE},
+		{"log-format", required_argument, NULL, OPT_LOG_FORMAT},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -76,6 +80,13 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case OPT_INSECURE:
 			o.load_flags |= POLICY_LOAD_TRUST_FILE;
+			break;
+		case OPT_LOG_FORMAT:
+			if (strcmp(optarg, "json") == 0)
+				o.log_json = true;
+			else if (strcmp(optarg, "text") != 0)
+				return usage_error("run: --log-format must be text or json, not",
+						   optarg, BROKER_EXIT_LAUNCH);
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "access.h"
+#include "audit.h"
 #include "broker.h"
 #include "fdutil.h"
 #include "log.h"
@@ -80,6 +82,9 @@ int run_main(const struct run_options *o)
 
 	if (ids_resolve(p, &b.ids) < 0)
 		goto out;
+	audit_set_format(o->log_json ? AUDIT_JSON : AUDIT_TEXT);
+	if (access_init(&b) < 0)
+		goto out;
 	if (filter_plan_build(p, (int)(3 + p->nlistens + p->nopens), &b.plan) < 0) {
 		log_err("compiling the seccomp filter: %m");
 		goto out;
@@ -108,6 +113,8 @@ out:
 	fdutil_close(b.listener);
 	fdutil_close(b.channel);
 	fdutil_close(b.pidfd);
+	fdutil_close_many(b.reply.fds, b.reply.nfds);
+	access_free(&b);
 	filter_plan_free(b.plan);
 	ids_free(&b.ids);
 	policy_free(p);

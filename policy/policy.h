@@ -167,6 +167,11 @@ struct policy {
 	struct policy_syscall *syscalls;
 	size_t nsyscalls;
 	bool seccomp_allow_written; /* false: the default allow list (@system-service) applies */
+	/* seccomp allow socket family NAME,...: socket(2) only for these address families
+	 * (bit n = AF n); others fail with EAFNOSUPPORT. Unset: no restriction. */
+	uint64_t socket_families_mask;
+	bool socket_families_set;
+	struct policy_loc socket_families_loc;
 
 	unsigned intercept;     /* enum policy_intercept bits */
 	struct policy_loc intercept_loc;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include "suggest.h"
 
@@ -220,6 +221,84 @@ static void seccomp_default(struct parser *ps, struct stmt *st)
 	p->seccomp_default_loc = parse_loc(st);
 }
 
+/* Address families of `seccomp allow socket family NAME[,NAME...]`. */
+static const struct {
+	const char *name;
+	int af;
+} socket_families[] = {
+    {"unix", AF_UNIX}, {"local", AF_UNIX},     {"inet", AF_INET},
+    {"inet6", AF_INET6}, {"netlink", AF_NETLINK}, {"packet", AF_PACKET},
+};
+#define NFAMILIES (sizeof(socket_families) / sizeof(socket_families[0]))
+
+/*
+ * seccomp allow socket family NAME[,NAME...]: allow socket(2), only for those families (the
+ * filter makes the others fail with EAFNOSUPPORT). One such statement per policy: a second
+ * one could only be meant to widen or narrow the first, so it is an error, not a merge.
+ */
+static void seccomp_socket_family(struct parser *ps, struct stmt *st)
+{
+	const char *usage = "seccomp allow socket family NAME[,NAME...] "
+	                    "(unix, local, inet, inet6, netlink, packet)";
+	const struct lex_token *tk = ARG(4);
+	const char *names[NFAMILIES + 1];
+	uint64_t mask = 0;
+	const char *c, *e;
+	struct policy_syscall *sc;
+	size_t i, len;
+	bool bad = false;
+
+	if (!parse_nargs(ps, st, 5, 5, usage) ||
+	    !parse_dup_check(ps, st, &ps->p->socket_families_loc, "seccomp allow socket family"))
+		return;
+	for (i = 0; i < NFAMILIES; i++)
+		names[i] = socket_families[i].name;
+	names[NFAMILIES] = NULL;
+	for (c = tk->text;; c = e + 1) {
+		char word[32];
+		const char *s;
+
+		e = strchr(c, ',');
+		len = e != NULL ? (size_t)(e - c) : strlen(c);
+		snprintf(word, sizeof(word), "%.*s", (int)len, c);
+		for (i = 0; i < NFAMILIES && (len >= sizeof(word) || !streq(word, names[i])); i++)
+			;
+		if (i < NFAMILIES) {
+			mask |= UINT64_C(1) << socket_families[i].af;
+		} else if (len == 0) {
+			parse_error(ps, st, parse_col(tk, (size_t)(c - tk->text)),
+			            "empty address family name; usage: %s", usage);
+			bad = true;
+		} else if ((s = suggest(word, names)) != NULL) {
+			parse_error(ps, st, parse_col(tk, (size_t)(c - tk->text)),
+			            "unknown address family '%s'; did you mean '%s'?", word, s);
+			bad = true;
+		} else {
+			parse_error(ps, st, parse_col(tk, (size_t)(c - tk->text)),
+			            "unknown address family '%s'; usage: %s", word, usage);
+			bad = true;
+		}
+		if (e == NULL)
+			break;
+	}
+	if (bad)
+		return;
+	sc = parse_grow(ps, &ps->p->syscalls, &ps->p->nsyscalls, sizeof(*sc));
+	if (sc == NULL)
+		return;
+	sc->action = POLICY_SECCOMP_ALLOW;
+	sc->loc = parse_loc(st);
+	sc->loc.col = ARG(2)->col;
+	if ((sc->name = parse_strdup(ps, "socket")) == NULL) {
+		ps->p->nsyscalls--;
+		return;
+	}
+	ps->p->seccomp_allow_written = true;
+	ps->p->socket_families_mask = mask;
+	ps->p->socket_families_set = true;
+	ps->p->socket_families_loc = parse_loc(st);
+}
+
 static void seccomp_list(struct parser *ps, struct stmt *st, bool allow)
 {
 	enum policy_seccomp_action action = allow ? POLICY_SECCOMP_ALLOW : POLICY_SECCOMP_KILL;
@@ -238,9 +317,20 @@ static void seccomp_list(struct parser *ps, struct stmt *st, bool allow)
 		                  : "seccomp deny NAME|@GROUP... [errno ENAME]");
 		return;
 	}
+	if (allow && streq(ARG(2)->text, "socket") && NARGS > 3 && streq(ARG(3)->text, "family")) {
+		seccomp_socket_family(ps, st);
+		return;
+	}
 	if (allow)
 		ps->p->seccomp_allow_written = true;
 	for (i = 2; i < end; i++) {
+		if (streq(ARG(i)->text, "family")) {
+			parse_error(ps, st, ARG(i)->col,
+			            "'family' restricts socket only, alone on its line: "
+			            "seccomp allow socket family NAME[,NAME...]");
+			i++; /* its family list is not a syscall name either */
+			continue;
+		}
 		struct policy_syscall *sc;
 
 		if (!allow && streq(ARG(i)->text, "errno")) {

@@ -75,7 +75,8 @@ static char *load_err(const char *text)
 /* ---- golden files ------------------------------------------------------------------------ */
 
 static const char *const golden_valid[] = {
-    "valid_example", "all_forms", "include_relative", "warnings", "user_root", NULL,
+    "valid_example", "all_forms", "include_relative", "warnings", "user_root", "socket_family",
+    NULL,
 };
 static const char *const golden_errors[] = {
     "unknown_keyword",     "bad_address",    "bad_port",
@@ -84,7 +85,8 @@ static const char *const golden_errors[] = {
     "unknown_syscall",     "unknown_group",  "unknown_capability",
     "missing_version",     "wrong_version",  "version_not_first",
     "missing_user",        "duplicate_user", "mode_range",
-    "multiple_errors",     "empty",          NULL,
+    "multiple_errors",     "empty",          "socket_family_errors",
+    NULL,
 };
 static const char *const golden_lexer[] = {
     "unterminated_string", "string_escapes", "nul_byte", "long_line", NULL,

@@ -11,11 +11,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 /* Syscall numbers on x86_64 are below 512; the map leaves room for future ones. */
 #define FILTER_MAX_NR 1024
 #define GROUP_MAX_DEPTH 8
+
+/* Address families checked one by one by `seccomp allow socket family`: AF_UNSPEC..AF_MAX-1;
+ * one more rule refuses every number from here up. */
+#ifdef AF_MAX
+#define FILTER_AF_MAX (AF_MAX < 64 ? AF_MAX : 64)
+#else
+#define FILTER_AF_MAX 46
+#endif
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -161,6 +170,8 @@ int filter_plan_build(const struct policy *p, int channel_fd, struct filter_plan
 	plan->dflt_loc = p->seccomp_default_loc;
 	plan->restrict_namespaces = !b->named_unshare;
 	plan->channel_fd = channel_fd;
+	plan->restrict_socket = p->socket_families_set;
+	plan->socket_families = p->socket_families_mask;
 	free(b);
 	*ret_plan = plan;
 	return 0;
@@ -331,6 +342,18 @@ static scmp_filter_ctx build_restrict(const struct filter_plan *plan)
 		if (sc_err(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(setns), 0)) < 0)
 			goto fail;
 	}
+	/* `seccomp allow socket family ...`: libseccomp cannot say "not in", so one rule per
+	 * family the policy does not list. The domain is an int: low 32 bits, as the kernel. */
+	for (i = 0; plan->restrict_socket && i < FILTER_AF_MAX; i++)
+		if (!(plan->socket_families & (UINT64_C(1) << i)) &&
+		    sc_err(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
+					    SCMP_A0_64(SCMP_CMP_MASKED_EQ, 0xffffffffu, i))) < 0)
+			goto fail;
+	/* family numbers past the headers' AF_MAX (and negative ints): refused, not let through */
+	if (plan->restrict_socket &&
+	    sc_err(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
+				    SCMP_A0_32(SCMP_CMP_GE, FILTER_AF_MAX))) < 0)
+		goto fail;
 	return ctx;
 fail:
 	seccomp_release(ctx);

@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "policy.h"
 
@@ -40,6 +41,8 @@ struct filter_plan {
 	struct policy_loc dflt_loc;
 	bool restrict_namespaces; /* filter 2 refuses CLONE_NEW* to clone/unshare */
 	int channel_fd;           /* in the worker; -1 if none. sendmsg on it stays allowed */
+	bool restrict_socket;     /* filter 2: socket(2) families outside socket_families fail */
+	uint64_t socket_families; /* with EAFNOSUPPORT (bit n = AF n); from the policy */
 };
 
 /* Build the plan. 0 or -1/errno (ENOMEM; EINVAL for a name libseccomp cannot resolve,

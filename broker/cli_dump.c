@@ -15,6 +15,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <seccomp.h>
+#include <sys/socket.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -256,6 +257,24 @@ static size_t used_groups(const struct policy *p, const struct policy_group **ou
 	return n;
 }
 
+/* "unix,inet,inet6" for the families of `seccomp allow socket family`, into buf. */
+static const char *families_text(uint64_t mask, char *buf, size_t size)
+{
+	static const struct {
+		const char *name;
+		int af;
+	} fam[] = {{"unix", AF_UNIX},       {"inet", AF_INET},     {"inet6", AF_INET6},
+		   {"netlink", AF_NETLINK}, {"packet", AF_PACKET}};
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(fam) / sizeof(fam[0]) && len < size; i++)
+		if (mask & (UINT64_C(1) << fam[i].af))
+			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? "," : "",
+						fam[i].name);
+	return buf;
+}
+
 /* ---- text -------------------------------------------------------------------------------- */
 
 /* A policy string literal: quoted, with the lexer's escapes. */
@@ -481,6 +500,15 @@ static void text_seccomp(FILE *out, const struct policy *p, const struct filter_
 			plan->channel_fd);
 	fputs("# restrict: ioctl TIOCSTI and TIOCLINUX fail with EPERM (whatever is allowed)\n",
 	      out);
+	if (plan->restrict_socket) {
+		char fams[64];
+
+		fprintf(out, "seccomp allow socket family %s",
+			families_text(plan->socket_families, fams, sizeof(fams)));
+		text_loc(out, &p->socket_families_loc);
+		fputs("# restrict: socket with any other address family fails with EAFNOSUPPORT\n",
+		      out);
+	}
 	if (plan->restrict_namespaces)
 		fputs("# restrict: clone and unshare with CLONE_NEW* flags fail with EPERM; "
 		      "clone3 fails with ENOSYS; setns fails with EPERM\n",
@@ -682,6 +710,16 @@ static void json_seccomp(FILE *out, const struct policy *p, const struct filter_
 	fputs("      {\"syscall\": \"ioctl\", \"action\": \"errno\", \"errno\": \"EPERM\", "
 	      "\"when\": \"cmd is TIOCSTI or TIOCLINUX\"}",
 	      out);
+	if (plan->restrict_socket) {
+		char fams[64];
+
+		fprintf(out, ",\n      {\"syscall\": \"socket\", \"action\": \"errno\", "
+			     "\"errno\": \"EAFNOSUPPORT\", \"when\": \"family not in %s\", "
+			     "\"families\": \"%s\", ",
+			families_text(plan->socket_families, fams, sizeof(fams)), fams);
+		json_loc(out, &p->socket_families_loc);
+		fputc('}', out);
+	}
 	if (plan->restrict_namespaces)
 		fputs(",\n      {\"syscall\": \"clone\", \"action\": \"errno\", \"errno\": \"EPERM\", "
 		      "\"when\": \"flags has CLONE_NEW*\"},\n"

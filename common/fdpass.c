@@ -24,7 +24,7 @@ union cmsg_buf {
 };
 
 int fdpass_send(int sock, const struct proto_hdr *hdr, const void *payload, const int *fds,
-		size_t nfds)
+                size_t nfds)
 {
 	union cmsg_buf cbuf;
 	struct iovec iov[2];
@@ -141,7 +141,7 @@ static bool at_eof(int sock)
 }
 
 int fdpass_recv(int sock, struct proto_hdr *ret_hdr, void *payload, size_t cap, int *ret_fds,
-		size_t max_fds, size_t *ret_nfds)
+                size_t max_fds, size_t *ret_nfds)
 {
 	union cmsg_buf cbuf;
 	struct proto_hdr hdr;
@@ -166,7 +166,7 @@ int fdpass_recv(int sock, struct proto_hdr *ret_hdr, void *payload, size_t cap, 
 	msg.msg_iov = iov;
 	msg.msg_iovlen = cap > 0 ? 2 : 1;
 	if (max_fds > 0) {
-		/* Sized for max_fds only: the kernel drops what does not fit and says MSG_CTRUNC. */
+		/* Sized for max_fds only: the kernel drops the rest and says MSG_CTRUNC. */
 		memset(&cbuf, 0, sizeof(cbuf));
 		msg.msg_control = cbuf.buf;
 		msg.msg_controllen = CMSG_SPACE(max_fds * sizeof(int));

@@ -275,7 +275,7 @@ int proto_encode_setup(struct proto_buf *b, size_t n, const char *const names[])
 }
 
 int proto_decode_setup(const void *p, size_t len, const char *ret_names[], size_t max,
-		       size_t *ret_n)
+                       size_t *ret_n)
 {
 	const char *names[PROTO_MAX_FDS];
 	struct proto_cur c;
@@ -343,7 +343,7 @@ int proto_decode_open(const void *p, size_t len, struct proto_open *ret)
 }
 
 int proto_encode_open_many(struct proto_buf *b, size_t n, const char *const paths[],
-			   const int flags[])
+                           const int flags[])
 {
 	size_t i;
 
@@ -363,7 +363,7 @@ int proto_encode_open_many(struct proto_buf *b, size_t n, const char *const path
 }
 
 static int open_many_entry(struct proto_cur *c, int32_t *ret_flags, const char **ret_path,
-			   size_t *ret_path_len)
+                           size_t *ret_path_len)
 {
 	if (proto_get_i32(c, ret_flags) < 0)
 		return -1;
@@ -404,7 +404,7 @@ bad:
 }
 
 int proto_decode_open_many_next(struct proto_cur *c, int32_t *ret_flags, const char **ret_path,
-				size_t *ret_path_len)
+                                size_t *ret_path_len)
 {
 	const char *path;
 	size_t path_len;
@@ -483,8 +483,8 @@ int proto_encode_reply(struct proto_buf *b, int err, size_t n, const int errs[])
 	return proto_buf_finish(b);
 }
 
-int proto_decode_reply(const void *p, size_t len, int32_t *ret_err, int32_t ret_errs[],
-		       size_t max, size_t *ret_n)
+int proto_decode_reply(const void *p, size_t len, int32_t *ret_err, int32_t ret_errs[], size_t max,
+                       size_t *ret_n)
 {
 	int32_t errs[PROTO_MAX_FDS];
 	struct proto_cur c;

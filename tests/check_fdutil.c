@@ -22,13 +22,13 @@
  * the runner's own fds (Check's, or valgrind's under CK_FORK=no). The child reports a failed
  * check as its exit status: the line number.
  */
-#define CHILD_CHECK(cond)                                                                      \
-	do {                                                                                   \
-		if (!(cond)) {                                                                 \
-			fprintf(stderr, "%s:%d: child check failed: %s (errno %d)\n", __FILE__,  \
-				__LINE__, #cond, errno);                                       \
-			_exit(__LINE__ % 250 + 1);                                             \
-		}                                                                              \
+#define CHILD_CHECK(cond)                                                                          \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "%s:%d: child check failed: %s (errno %d)\n", __FILE__,    \
+			        __LINE__, #cond, errno);                                           \
+			_exit(__LINE__ % 250 + 1);                                                 \
+		}                                                                                  \
 	} while (0)
 
 static void run_in_child(void (*fn)(void))

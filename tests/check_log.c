@@ -198,7 +198,7 @@ START_TEST(test_errno_preserved)
 	log_err("to a closed stderr");
 	ck_assert_int_eq(errno, EXDEV);
 	expect_output("prog: a b\nprog: filtered or not, errno stays\n"
-		      "prog: open: No such file or directory\n");
+	              "prog: open: No such file or directory\n");
 }
 END_TEST
 

@@ -271,6 +271,8 @@ struct item {
 	const char *s;
 };
 
+/* The table reads best one case per line. */
+/* clang-format off */
 #define U(x) {'u', (x), NULL}
 #define I(x) {'i', (x), NULL}
 #define S(x) {'s', 0, (x)}
@@ -343,6 +345,7 @@ static const struct mcase mcases[] = {
 	{"reply: n above max", D_REPLY, {I(0), U(5), I(0), I(0), I(0), I(0), I(0)}, 0},
 	{"reply: trailing bytes", D_REPLY, {I(0), U(0), R("x")}, 0},
 };
+/* clang-format on */
 
 static void build(struct bytes *x, const struct item *it)
 {
@@ -410,9 +413,9 @@ static void expect_rejected(const struct mcase *m, const void *p, size_t len)
 	ck_assert_msg(r == -1, "%s: accepted", m->name);
 	ck_assert_msg(errno == EPROTO, "%s: errno %d, not EPROTO", m->name, errno);
 	ck_assert_msg(names[0] == sentinel && s == sentinel && o.flags == 77 &&
-			      o.path == sentinel && e32 == 77 && errs[0] == 77 && e == 77 &&
-			      n == 77 && f == 77,
-		      "%s: an out parameter was written on failure", m->name);
+	                  o.path == sentinel && e32 == 77 && errs[0] == 77 && e == 77 && n == 77 &&
+	                  f == 77,
+	              "%s: an out parameter was written on failure", m->name);
 }
 
 START_TEST(test_malformed_rejected)

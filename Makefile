@@ -154,7 +154,11 @@ install: all
 	ln -sf libfdbroker.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libfdbroker.so
 	install -m 0644 $(LIBA) $(DESTDIR)$(LIBDIR)/libfdbroker.a
 	install -m 0644 worker/fdbroker.h $(DESTDIR)$(INCLUDEDIR)/fdbroker.h
-	install -m 0644 $(LIBPC) $(DESTDIR)$(PKGCONFIGDIR)/libfdbroker.pc
+	@# generated here, so the installed file names the PREFIX of this install
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	    worker/libfdbroker.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/libfdbroker.pc
+	chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/libfdbroker.pc
 	@for p in $(MANPAGES); do s=$${p##*.}; \
 		install -d $(DESTDIR)$(MANDIR)/man$$s; \
 		echo "install -m 0644 $$p $(DESTDIR)$(MANDIR)/man$$s/"; \

@@ -86,6 +86,10 @@ int loop_run(struct broker *b);
 /* broker/notify.c: one seccomp notification from the worker (denied-syscall reporting). */
 int notify_handle(struct broker *b);
 
+/* broker/restrict.c: once the worker runs, drop what the broker no longer needs and load
+ * its own seccomp filter. Fatal for the launch on failure. */
+int restrict_broker(struct broker *b);
+
 /* broker/run.c: `fdbroker run`. */
 struct run_options {
 	const char *policy_path;

@@ -105,6 +105,11 @@ int run_main(const struct run_options *o)
 		waitpid(b.worker_pid, NULL, 0);
 		goto out;
 	}
+	if (restrict_broker(&b) < 0) {
+		kill(b.worker_pid, SIGKILL);
+		waitpid(b.worker_pid, NULL, 0);
+		goto out;
+	}
 	status = loop_run(&b);
 out:
 	resources_close(&b.pre);

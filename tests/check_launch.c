@@ -507,6 +507,38 @@ START_TEST(test_check_exit_codes)
 }
 END_TEST
 
+/* Once the worker runs, the broker keeps only the capabilities its runtime rules need and
+ * runs under its own seccomp filter. */
+START_TEST(test_broker_restricts_itself)
+{
+	struct e2e_result r;
+	const char *argv[] = {"run", "-p", NULL, "/bin/sh", "-c", "cat /proc/$PPID/status", NULL};
+
+	if (!e2e_need_root("broker_restricts_itself"))
+		return;
+	/* allow-open rules: CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH and CAP_KILL */
+	e2e_env_init(&env, accept_policy);
+	argv[2] = env.policy;
+	e2e_run(argv, 20, &r);
+	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	assert_has(r.out, "CapPrm:\t0000000000000026");
+	assert_has(r.out, "CapEff:\t0000000000000026");
+	assert_has(r.out, "CapBnd:\t0000000000000026");
+	assert_has(r.out, "NoNewPrivs:\t1");
+	assert_has(r.out, "Seccomp:\t2");
+	e2e_result_free(&r);
+	e2e_env_free(&env);
+	/* no runtime rules: CAP_KILL only (to forward signals to a worker of another uid) */
+	e2e_env_init(&env, plain_policy);
+	argv[2] = env.policy;
+	e2e_run(argv, 20, &r);
+	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	assert_has(r.out, "CapEff:\t0000000000000020");
+	assert_has(r.out, "Seccomp:\t2");
+	e2e_result_free(&r);
+}
+END_TEST
+
 START_TEST(test_help_and_version)
 {
 	struct e2e_result r;
@@ -546,6 +578,7 @@ static Suite *launch_suite(void)
 	tcase_add_test(tc, test_writable_policy_refused_unless_insecure);
 	tcase_add_test(tc, test_capabilities_keep_is_ambient);
 	tcase_add_test(tc, test_ipv6_and_udp_listeners);
+	tcase_add_test(tc, test_broker_restricts_itself);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(tsb, setup, teardown);

@@ -552,6 +552,36 @@ START_TEST(test_audit_log_names_rules)
 }
 END_TEST
 
+/* A worker at RLIMIT_NOFILE gets EMFILE; the broker stays consistent and serves the next
+ * request once there is room (security-tests.md item 30). */
+START_TEST(test_emfile_at_worker_fd_limit)
+{
+	struct e2e_result r;
+	char *key, *line;
+
+	if (!e2e_need_root("emfile"))
+		return;
+	setup_tree(NULL);
+	key = th_fmt("%s/key", tree);
+	{
+		/* 0-2, the http listener (3) and the channel (4) are open: a limit of 5 leaves
+		 * no room for a received fd */
+		const char *cmds[] = {"nofile", "5", "open", key, "r", "many", "3", key,
+				      "nofile", "64", "open", key, "r", NULL};
+		run_client(cmds, &r);
+	}
+	ck_assert_msg(r.status == 0, "%d %s", r.status, r.err);
+	line = th_fmt("open %s: EMFILE", key);
+	assert_has(r.out, line);
+	free(line);
+	assert_has(r.out, "many: -1 fds");
+	line = th_fmt("nofile 64: set\nopen %s: fd 5 cloexec 1 content 'root-only-key'", key);
+	assert_has(r.out, line);
+	free(line), free(key);
+	e2e_result_free(&r);
+}
+END_TEST
+
 /* Outside fdbroker run the calls fail with ENOTCONN. */
 START_TEST(test_outside_fdbroker_enotconn)
 {
@@ -591,6 +621,7 @@ static Suite *runtime_suite(void)
 	tcase_add_test(tc, test_hostile_messages_do_not_disturb_broker);
 	tcase_add_test(tc, test_audit_log_names_rules);
 	tcase_add_test(tc, test_outside_fdbroker_enotconn);
+	tcase_add_test(tc, test_emfile_at_worker_fd_limit);
 	suite_add_tcase(s, tc);
 	return s;
 }

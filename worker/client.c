@@ -84,8 +84,18 @@ static int exchange(uint16_t type, const struct proto_buf *req, int32_t *ret_err
 			errno = ECONNRESET;
 			return -1;
 		}
-		if (r < 0)
+		if (r < 0) {
+			/* At RLIMIT_NOFILE the kernel drops the fds and flags the message as
+			 * truncated: say EMFILE, which is what it means here. */
+			if (errno == EPROTO) {
+				int probe = fcntl(0, F_DUPFD_CLOEXEC, 0);
+				if (probe < 0 && errno == EMFILE)
+					return -1;
+				fdutil_close(probe);
+				errno = EPROTO;
+			}
 			return -1;
+		}
 		if (rhdr.type == PROTO_REPLY && rhdr.id == id)
 			break;
 		/* Not ours (a stale reply to a request abandoned by an error): drop it. */

@@ -14,6 +14,7 @@
  *   fd NAME                fdb_fd(NAME) -> "fd NAME: N"
  *   loop N PATH DENIED     N mixed requests (granted PATH, refused DENIED), closing fds
  *   wait FILE              create FILE.ready, then wait until FILE exists
+ *   nofile N               set the soft RLIMIT_NOFILE to N
  *   garbage                hostile messages on the channel, then one valid open of the
  *                          path in $RT_VALID -> "garbage: valid open after: fd N"
  */
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -293,6 +295,13 @@ int main(int argc, char **argv)
 			close(open(ready, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
 			while (access(argv[i], F_OK) != 0)
 				usleep(5000);
+			i++;
+		} else if (strcmp(cmd, "nofile") == 0 && i < argc) {
+			struct rlimit rl;
+			getrlimit(RLIMIT_NOFILE, &rl);
+			rl.rlim_cur = (rlim_t)atol(argv[i]);
+			printf("nofile %s: %s\n", argv[i],
+			       setrlimit(RLIMIT_NOFILE, &rl) == 0 ? "set" : strerrorname_np(errno));
 			i++;
 		} else if (strcmp(cmd, "garbage") == 0) {
 			garbage();

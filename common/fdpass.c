@@ -17,6 +17,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "fdutil.h"
+
 /* Room for the largest SCM_RIGHTS message we ever send or accept, aligned for cmsghdr. */
 union cmsg_buf {
 	struct cmsghdr align;
@@ -75,15 +77,6 @@ int fdpass_send(int sock, const struct proto_hdr *hdr, const void *payload, cons
 	return 0;
 }
 
-/* libfdbroker links proto.c and fdpass.c only, so no fdutil here. */
-static void close_keep_errno(int fd)
-{
-	int saved = errno;
-
-	close(fd);
-	errno = saved;
-}
-
 /* Close every fd carried by any SCM_RIGHTS control message in msg. */
 static void close_received(struct msghdr *msg)
 {
@@ -98,7 +91,7 @@ static void close_received(struct msghdr *msg)
 		n = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		for (i = 0; i < n; i++) {
 			memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int), sizeof(int));
-			close_keep_errno(fd);
+			fdutil_close(fd);
 		}
 	}
 }

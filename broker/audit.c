@@ -85,7 +85,7 @@ void audit_request(const struct broker *b, const char *op, const char *target,
 								  : "E?");
 		else
 			snprintf(err, sizeof(err), "null");
-		log_msg(LOG_NOTICE,
+		log_msg(LOG_NOTICE | LOG_BARE,
 			"{\"worker\":%ld,\"op\":\"%s\",\"target\":\"%s\",\"rights\":[%s],"
 			"\"verdict\":\"%s\",\"rule\":%s%s%s,\"reason\":%s%s%s,\"error\":%s}",
 			(long)b->worker_pid, op, esc, rights, verdict, r != NULL ? "\"" : "",

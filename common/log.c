@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define LINE_MAX_BYTES 4096
+#define LINE_MAX_BYTES 16384 /* a 4095-byte path, escaped, fits */
 
 static char progname[64] = "fdbroker";
 static int verbosity;
@@ -85,6 +85,7 @@ void log_msg(int prio, const char *fmt, ...)
 	int saved = errno, r;
 	ssize_t w;
 	va_list ap;
+	bool bare = (prio & LOG_BARE) != 0;
 
 	prio &= LOG_PRIMASK;
 	if (!wanted(prio))
@@ -92,6 +93,8 @@ void log_msg(int prio, const char *fmt, ...)
 
 	if (journal)
 		r = snprintf(line, room + 1, "<%d>", prio);
+	else if (bare)
+		r = 0;
 	else
 		r = snprintf(line, room + 1, "%s: ", progname);
 	start = r < 0 ? 0 : (size_t)r;

@@ -10,6 +10,10 @@
 
 #include <syslog.h>
 
+/* OR into prio: no "PROGNAME: " prefix (for machine-readable lines such as JSON). The
+ * journal priority prefix is still written when stderr is the journal. */
+#define LOG_BARE 0x10000
+
 /* verbosity: 0 = errors, warnings and notices; 1 (-v) adds info; 2 (-vv) adds debug. */
 void log_init(const char *progname, int verbosity);
 int log_verbosity(void);

@@ -132,24 +132,33 @@ START_TEST(test_control_characters_cannot_forge_lines)
 }
 END_TEST
 
+/* LOG_BARE drops the program prefix (machine-readable lines), not the journal priority. */
+START_TEST(test_bare_lines_have_no_prefix)
+{
+	log_init("prog", 0);
+	log_msg(LOG_NOTICE | LOG_BARE, "{\"k\":1}");
+	expect_output("{\"k\":1}\n");
+}
+END_TEST
+
 START_TEST(test_long_message_truncated_with_ellipsis)
 {
-	char *big = malloc(10000), *got;
+	char *big = malloc(20000), *got;
 	size_t len;
 
 	ck_assert_ptr_nonnull(big);
-	memset(big, 'm', 9999);
-	big[9999] = '\0';
+	memset(big, 'm', 19999);
+	big[19999] = '\0';
 	log_init("prog", 0);
 	log_err("%s", big);
 	log_err("after");
 	got = output();
 	len = strlen(got);
-	/* one 4096-byte line, then the next message intact */
-	ck_assert_uint_eq(len, 4096 + strlen("prog: after\n"));
+	/* one 16384-byte line, then the next message intact */
+	ck_assert_uint_eq(len, 16384 + strlen("prog: after\n"));
 	ck_assert_int_eq(strncmp(got, "prog: mmm", 9), 0);
-	ck_assert_int_eq(memcmp(got + 4096 - 4, "...\n", 4), 0);
-	ck_assert_str_eq(got + 4096, "prog: after\n");
+	ck_assert_int_eq(memcmp(got + 16384 - 4, "...\n", 4), 0);
+	ck_assert_str_eq(got + 16384, "prog: after\n");
 	free(got);
 	free(big);
 }
@@ -266,6 +275,7 @@ static Suite *log_suite(void)
 	tcase_add_test(tc, test_one_newline_per_line);
 	tcase_add_test(tc, test_control_characters_cannot_forge_lines);
 	tcase_add_test(tc, test_long_message_truncated_with_ellipsis);
+	tcase_add_test(tc, test_bare_lines_have_no_prefix);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("filtering");

@@ -89,6 +89,8 @@ TESTLIB_OBJ := $(O)/obj/tests/helpers.o $(O)/obj/tests/e2e.o
 MANPAGES    := $(wildcard man/*.[1-8])
 
 .DELETE_ON_ERROR:
+# keep test objects between runs (they are intermediates of the pattern rules)
+.SECONDARY:
 .PHONY: all deps check check-unit check-e2e demo install uninstall clean lint-man bench fuzz
 
 all: $(FDBROKER) $(LIBSO) $(LIBA) $(LIBPC)
@@ -144,6 +146,38 @@ demo: all
 
 lint-man:
 	mandoc -T lint -W warning $(MANPAGES)
+
+# ---- fuzzing -------------------------------------------------------------------------------
+# make fuzz          build the libFuzzer harnesses into build/fuzz/ and run each for FUZZ_SECONDS
+# make fuzz-mutate   10,000 mutations of the seed policies through the parser, under ASan
+# Needs clang with libFuzzer. New inputs found go to build/fuzz/corpus-*/, never into the tree;
+# crashes are written to build/fuzz/ (crash-*). Only the pure code is fuzzed: policy/, proto.c.
+FUZZ_SECONDS ?= 30
+FUZZ_CC      ?= clang
+FUZZ_DIR     := build/fuzz
+FUZZ_SEEDS   := tests/fuzz/corpus
+FUZZ_CFLAGS   = -std=gnu11 -g -O1 -fno-omit-frame-pointer \
+                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+                $(INCLUDES) -Itests/fuzz -DFUZZ_INCLUDE_ROOT='"$(CURDIR)/$(FUZZ_SEEDS)/policy"' \
+                -include tests/fuzz/fuzz_sandbox.h $(PKG_CFLAGS)
+FUZZ_LIB_SRC := $(POLICY_SRC) common/proto.c
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_sandbox.h tests/fuzz/fuzz_open.h \
+		$(FUZZ_LIB_SRC) $(wildcard policy/*.h common/proto.h) | deps
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(PKG_LIBS)
+
+fuzz: $(FUZZ_DIR)/fuzz_policy $(FUZZ_DIR)/fuzz_proto
+	@mkdir -p $(FUZZ_DIR)/corpus-policy $(FUZZ_DIR)/corpus-proto
+	cd $(FUZZ_DIR) && ./fuzz_policy -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+		corpus-policy $(CURDIR)/$(FUZZ_SEEDS)/policy
+	cd $(FUZZ_DIR) && ./fuzz_proto -max_total_time=$(FUZZ_SECONDS) -max_len=70000 \
+		corpus-proto $(CURDIR)/$(FUZZ_SEEDS)/proto
+
+fuzz-mutate: $(FUZZ_DIR)/fuzz_policy
+	@mkdir -p $(FUZZ_DIR)/corpus-mutate
+	cd $(FUZZ_DIR) && ./fuzz_policy -runs=10000 -seed=1 -max_len=8192 \
+		corpus-mutate $(CURDIR)/$(FUZZ_SEEDS)/policy
 
 # ---- install -------------------------------------------------------------------------------
 install: all

@@ -545,7 +545,7 @@ START_TEST(test_audit_log_names_rules)
 				      "open", "/etc/passwd", "r", NULL};
 		e2e_run(argv, 30, &r);
 		/* one bare JSON object per line */
-		ck_assert_msg(strncmp(r.err, "{\"worker\":", 11) == 0 ||
+		ck_assert_msg(strncmp(r.err, "{\"worker\":", 10) == 0 ||
 				      strstr(r.err, "\n{\"worker\":") != NULL,
 			      "no bare JSON line in:\n%s", r.err);
 		assert_has(r.err, "\"op\":\"open\",\"target\":\"/etc/passwd\",\"rights\":[\"read\"],"

@@ -365,7 +365,7 @@ static void text_resources(FILE *out, const struct policy *p)
 		if (l->addr.sock == POLICY_SOCK_UNIX)
 			fprintf(out, " mode %04o", (unsigned)(l->has_mode ? l->mode : 0666));
 		fprintf(out, "  # fd %zu, %s", 3 + i, l->has_mode || l->addr.sock != POLICY_SOCK_UNIX
-							 ? "" : "mode: default (umask applies), ");
+							 ? "" : "mode: built-in default, ");
 		fprintf(out, "%s:%u\n", l->loc.file, l->loc.line);
 	}
 	for (i = 0; i < p->nopens; i++) {
@@ -589,10 +589,9 @@ static void json_resources(FILE *out, const struct policy *p)
 			fprintf(out, "\"port\": %u, ", l->addr.port_lo);
 		if (l->addr.sock != POLICY_SOCK_UDP)
 			fprintf(out, "\"backlog\": %d, ", l->backlog);
-		if (l->addr.sock == POLICY_SOCK_UNIX && l->has_mode)
-			fprintf(out, "\"mode\": \"%04o\", ", (unsigned)l->mode);
-		else if (l->addr.sock == POLICY_SOCK_UNIX)
-			fputs("\"mode\": \"default (umask applies)\", ", out);
+		/* resources.c applies the mode exactly, 0666 when none is written */
+		if (l->addr.sock == POLICY_SOCK_UNIX)
+			fprintf(out, "\"mode\": \"%04o\", ", (unsigned)(l->has_mode ? l->mode : 0666));
 		json_loc(out, &l->loc);
 		fputc('}', out);
 	}

@@ -147,6 +147,26 @@ demo: all
 lint-man:
 	mandoc -T lint -W warning $(MANPAGES)
 
+# ---- bench (tests/bench/; needs root: fdbroker run opens listeners and switches user) ---
+#   make bench                full run (< 3 min on 2 cores): table on stdout, $(O)/bench.json
+#   make bench BENCH_QUICK=1  every row once with tiny counts, timings not judged (CI)
+BENCH_BIN   := $(O)/bench/bench $(O)/bench/bench_client
+
+$(O)/bench/bench: tests/bench/bench.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(FINAL_CFLAGS) -pie -o $@ $< $(FINAL_LDFLAGS)
+
+$(O)/bench/bench_client: tests/bench/bench_client.c $(LIBA) | deps
+	@mkdir -p $(@D)
+	$(CC) $(FINAL_CFLAGS) -Iworker -pie -o $@ $< $(LIBA) $(FINAL_LDFLAGS) -lpthread
+
+bench: all $(BENCH_BIN)
+	@if [ "$$(id -u)" != 0 ]; then \
+		echo "make bench: must run as root (fdbroker run opens the policy's listeners" \
+		     "and switches to its user); try: sudo make bench" >&2; exit 1; fi
+	$(O)/bench/bench --build $(O) --json $(O)/bench.json \
+		$(if $(filter-out 0,$(BENCH_QUICK)),--quick)
+
 # ---- fuzzing -------------------------------------------------------------------------------
 # make fuzz          build the libFuzzer harnesses into build/fuzz/ and run each for FUZZ_SECONDS
 # make fuzz-mutate   10,000 mutations of the seed policies through the parser, under ASan

@@ -609,10 +609,14 @@ static double bench_openat(void)
 
 /* ---- roundtrip_floor ---------------------------------------------------------------------- */
 
+/* With server_opens (roundtrip_open_floor, informative), the server instead opens the
+ * requested path per request with openat and closes its copy after sending: the least any
+ * broker that really opens files can cost. */
+
 /* A bare SEQPACKET request (16-byte header + path, like an fdb_open request) answered with
  * a 16-byte reply carrying one pre-opened fd by SCM_RIGHTS; the client closes the fd. No
  * fdbroker code and no open on the server side: the IPC floor. ns per round trip. */
-static double bench_floor(void)
+static double bench_floor(bool server_opens)
 {
 	int sv[2], k;
 	double v[64], t0;
@@ -635,9 +639,15 @@ static double bench_floor(void)
 			struct iovec iov = {rep, sizeof(rep)};
 			struct msghdr mh;
 			struct cmsghdr *c;
-			ssize_t n = recv(sv[1], req, sizeof(req), 0);
+			ssize_t n = recv(sv[1], req, sizeof(req) - 1, 0);
 			if (n <= 0)
 				_exit(n == 0 ? 0 : 1);
+			if (server_opens) {
+				req[n] = '\0';
+				fd = openat(AT_FDCWD, req + 16, O_RDONLY | O_CLOEXEC);
+				if (fd < 0)
+					_exit(1);
+			}
 			memset(&mh, 0, sizeof(mh));
 			memset(cbuf, 0, sizeof(cbuf));
 			mh.msg_iov = &iov;
@@ -651,6 +661,8 @@ static double bench_floor(void)
 			memcpy(CMSG_DATA(c), &fd, sizeof(int));
 			if (sendmsg(sv[1], &mh, MSG_NOSIGNAL) < 0)
 				_exit(1);
+			if (server_opens)
+				close(fd);
 		}
 	}
 	close(sv[1]);
@@ -1075,13 +1087,21 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < 2; i++) {
 		bool pinned = i == 0;
-		double ns, ns_file;
+		double ns, ns_file, ns_many;
 		place(pinned);
 
 		snprintf(name, sizeof(name), "roundtrip_floor_%s", placement(pinned));
 		r = add_row(name, "ns");
-		floor_ns[i] = bench_floor();
+		floor_ns[i] = bench_floor(false);
 		set_value(r, floor_ns[i]);
+
+		snprintf(name, sizeof(name), "roundtrip_open_floor_%s", placement(pinned));
+		r = add_row(name, "ns");
+		ns = bench_floor(true);
+		set_value(r, ns);
+		set_base(r, floor_ns[i], ns / floor_ns[i]);
+		note(r, "informative: the floor server also openat()s the path per request "
+			"and closes its copy; baseline = roundtrip_floor");
 
 		snprintf(name, sizeof(name), "notify_addfd_floor_%s", placement(pinned));
 		r = add_row(name, "ns");
@@ -1112,12 +1132,24 @@ int main(int argc, char **argv)
 		snprintf(name, sizeof(name), "fdb_open_many64_vs_openat_%s", placement(pinned));
 		r = add_row(name, "fds/s");
 		set_target(r, T_RATIO_GE, 0.75);
-		if (run_client(pol_open, NULL, "many", n_many, true, &ns) == 0) {
-			set_value(r, 1e9 / ns);
-			set_base(r, 1e9 / openat_ns, openat_ns / ns);
+		if (run_client(pol_open, NULL, "many", n_many, true, &ns_many) == 0) {
+			set_value(r, 1e9 / ns_many);
+			set_base(r, 1e9 / openat_ns, openat_ns / ns_many);
 			note(r, "fdb_open_many of %d paths per call, each fd closed; baseline = "
-				"openat_direct",
-			     NFILES);
+				"openat_direct; %.0f ns per fd",
+			     NFILES, ns_many);
+		}
+
+		snprintf(name, sizeof(name), "fdb_open_many64_auditfile_%s", placement(pinned));
+		r = add_row(name, "fds/s");
+		unlink(audit_log);
+		if (r[-1].has_value &&
+		    run_client(pol_open, audit_log, "many", n_many, true, &ns_file) == 0) {
+			set_value(r, 1e9 / ns_file);
+			set_base(r, r[-1].value, ns_many / ns_file);
+			note(r, "as fdb_open_many64 with fdbroker stderr (audit log) to a regular "
+				"file, baseline = stderr to /dev/null; %.0f ns per fd",
+			     ns_file);
 		}
 	}
 
@@ -1139,6 +1171,17 @@ int main(int argc, char **argv)
 					 "same binary without fdbroker, ns/call"
 				       : "ioctl(0, TCGETS): the filter inspects ioctl arguments "
 					 "(TIOCSTI), so its BPF runs; informative");
+		}
+	}
+	r = add_row("filter_tax_any_filter_ns", "ns");
+	{
+		double bare, allowall;
+		if (run_client(NULL, NULL, "syscall", n_sys, false, &bare) == 0 &&
+		    run_client(NULL, NULL, "syscall-allowall", n_sys, false, &allowall) == 0) {
+			set_value(r, allowall - bare);
+			set_base(r, bare, allowall / bare);
+			note(r, "informative: getppid under a one-instruction RET_ALLOW filter, "
+				"minus none: the part of filter_tax_ns any seccomp filter costs");
 		}
 	}
 	place(false);

@@ -11,6 +11,8 @@
  *   bench_client syscall N R          syscall(SYS_getppid) -> "rep NS" (ns per call)
  *   bench_client ioctl N R            ioctl(0, TCGETS) (argument-checked by the worker's
  *                                     filter) -> "rep NS" (ns per call)
+ *   bench_client syscall-allowall N R as syscall, after installing a one-instruction
+ *                                     RET_ALLOW filter: what any filter costs
  *   bench_client wait [PATH]          fdb_open(PATH) once, print "ready", then block until
  *                                     stdin reaches EOF (the driver samples memory meanwhile)
  * Exit status 0, or 1 with a message on stderr when a request fails.
@@ -18,10 +20,13 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <time.h>
@@ -96,6 +101,17 @@ static void do_ioctl(long n, char **paths, int npaths)
 		(void)ioctl(0, TCGETS, &t);
 }
 
+/* The cheapest possible filter: every call allowed, no inspection at all. */
+static void allow_all_filter(void)
+{
+	struct sock_filter f[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
+	struct sock_fprog prog = {1, f};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+		die("seccomp", "allow-all");
+}
+
 static int wait_mode(const char *path)
 {
 	char buf[64];
@@ -123,7 +139,7 @@ int main(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "wait") == 0)
 		return wait_mode(argc >= 3 ? argv[2] : NULL);
 	if (argc < 4) {
-		fprintf(stderr, "usage: bench_client open|many|syscall|ioctl N R [PATH]...\n");
+		fprintf(stderr, "usage: bench_client open|many|syscall|syscall-allowall|ioctl N R [PATH]...\n");
 		return 2;
 	}
 	if (strcmp(argv[1], "open") == 0)
@@ -132,7 +148,10 @@ int main(int argc, char **argv)
 		fn = do_many;
 	else if (strcmp(argv[1], "syscall") == 0)
 		fn = do_syscall;
-	else if (strcmp(argv[1], "ioctl") == 0)
+	else if (strcmp(argv[1], "syscall-allowall") == 0) {
+		allow_all_filter();
+		fn = do_syscall;
+	} else if (strcmp(argv[1], "ioctl") == 0)
 		fn = do_ioctl;
 	else {
 		fprintf(stderr, "bench_client: unknown mode %s\n", argv[1]);

@@ -167,7 +167,8 @@ int access_open(struct broker *b, const char *wpath, int flags, unsigned mode,
 		res->reason = "open flags not allowed";
 		goto refuse_err;
 	}
-	if (mode & ~07777u) {
+	/* the kernel reads mode only with O_CREAT; so do we (it is validated, never used) */
+	if ((flags & O_CREAT) && (mode & ~07777u)) {
 		err = EINVAL;
 		res->reason = "mode bits above 07777";
 		goto refuse_err;

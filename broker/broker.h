@@ -85,6 +85,8 @@ int loop_run(struct broker *b);
 
 /* broker/notify.c: one seccomp notification from the worker (denied-syscall reporting). */
 int notify_handle(struct broker *b);
+/* Allocate the notification buffers; before restrict_broker(). */
+int notify_init(void);
 
 /* broker/restrict.c: once the worker runs, drop what the broker no longer needs and load
  * its own seccomp filter. Fatal for the launch on failure. */

@@ -445,6 +445,11 @@ static void text_entry(FILE *out, const struct filter_entry *e)
 {
 	char loc[512];
 
+	if (e->intercept) {
+		fprintf(out, "seccomp allow %s  # intercepted: served by the broker (%s)\n", e->name,
+			cli_loc_format(&e->loc, loc, sizeof(loc)));
+		return;
+	}
 	if (e->action == POLICY_SECCOMP_ALLOW)
 		fprintf(out, "seccomp allow %s", e->name);
 	else if (e->action == POLICY_SECCOMP_ERRNO)
@@ -695,6 +700,8 @@ static void json_seccomp(FILE *out, const struct policy *p, const struct filter_
 			json_kv(out, "errno", policy_errno_name(e->errno_val), true);
 		if (e->via != NULL)
 			json_kv(out, "via", e->via, true);
+		if (e->intercept)
+			fputs("\"intercept\": true, ", out);
 		if (is_implicit(e))
 			fputs("\"implicit\": true, ", out);
 		json_loc(out, &e->loc);

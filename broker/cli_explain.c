@@ -299,6 +299,15 @@ static int explain_syscall(const struct policy *p, const char *name)
 		filter_plan_free(plan);
 		return 1;
 	}
+	if (e != NULL && e->intercept) {
+		printf("allow syscall %s\n", name);
+		printf("  decided by %s: intercept\n",
+		       cli_loc_format(&e->loc, where, sizeof(where)));
+		printf("  reason: intercepted: the broker serves it by the open/bind/connect rules; "
+		       "with no matching rule the kernel runs it with the worker's own rights\n");
+		filter_plan_free(plan);
+		return 0;
+	}
 	if (e != NULL) {
 		const char *written = written_name(p, &e->loc);
 

@@ -287,6 +287,8 @@ int dispatch_channel(struct broker *b)
 			refuse(b, "malformed message", NULL);
 			return 1;
 		}
+		if (errno == ECONNRESET)
+			return 0; /* the worker went away with requests unread: end of stream */
 		log_warn("reading from the worker channel: %m");
 		return 0;
 	}

@@ -8,12 +8,11 @@
 #include <string.h>
 
 #include "broker.h"
+#include "cli.h"
 #include "log.h"
 
-/* Exit statuses of `fdbroker check` (and of usage errors outside `run`). */
+/* Usage errors outside `run` (which uses 125 for everything it cannot start). */
 enum {
-	EXIT_CHECK_CLEAN = 0,
-	EXIT_CHECK_ERRORS = 1,
 	EXIT_USAGE = 2,
 };
 
@@ -21,22 +20,31 @@ static const char usage_text[] =
 	"Usage:\n"
 	"  fdbroker run -p POLICY [-v]... [--log-format text|json] [--insecure-policy]\n"
 	"               [--] COMMAND [ARG]...\n"
-	"  fdbroker check [--insecure-policy] POLICY...\n"
+	"  fdbroker check [--format text|json] [--insecure-policy] POLICY...\n"
+	"  fdbroker dump -p POLICY [--format text|json] [--insecure-policy]\n"
+	"  fdbroker explain -p POLICY [--insecure-policy] REQUEST...\n"
 	"  fdbroker --help | --version\n"
 	"\n"
 	"Commands:\n"
 	"  run      open the listeners and files POLICY declares (as root), then run COMMAND\n"
 	"           as the policy's unprivileged user under its seccomp filter, with those fds\n"
 	"           at 3.. as in systemd socket activation (LISTEN_FDS, LISTEN_FDNAMES,\n"
-	"           LISTEN_PID). Exits with COMMAND's status; 128+N if it died of signal N;\n"
-	"           125 if fdbroker failed; 126 if COMMAND cannot be executed; 127 if not found.\n"
+	"           LISTEN_PID), serving its runtime requests (libfdbroker) and, with\n"
+	"           `intercept`, its plain open/bind/connect calls. Exits with COMMAND's status;\n"
+	"           128+N if it died of signal N; 125 if fdbroker failed; 126 if COMMAND cannot\n"
+	"           be executed; 127 if not found.\n"
 	"  check    validate policy files; exit 0 if clean (warnings allowed), 1 on errors,\n"
 	"           2 on usage errors.\n"
+	"  dump     print the policy normalized, includes expanded, every default visible.\n"
+	"  explain  say whether POLICY allows a request and which rule decides:\n"
+	"           open PATH [RIGHTS...] | connect ADDRESS | bind ADDRESS | syscall NAME;\n"
+	"           exit 0 allow, 1 deny, 2 usage.\n"
 	"\n"
 	"Options:\n"
-	"  -p, --policy FILE     the policy file (run)\n"
-	"  -v, --verbose         more log on stderr; twice for debug\n"
+	"  -p, --policy FILE     the policy file (run, dump, explain)\n"
+	"  -v, --verbose         more log on stderr; twice for debug (run)\n"
 	"      --log-format FMT  audit lines as text (default) or json, one object per line\n"
+	"      --format FMT      output as text (default) or json (check, dump)\n"
 	"      --insecure-policy accept a policy file that others can write\n"
 	"  -h, --help            show this help\n"
 	"  -V, --version         show the version\n"
@@ -104,56 +112,6 @@ static int cmd_run(int argc, char **argv)
 	return run_main(&o);
 }
 
-static int cmd_check(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"insecure-policy", no_argument, NULL, OPT_INSECURE},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	unsigned flags = 0;
-	int c, i, status = EXIT_CHECK_CLEAN;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_INSECURE:
-			flags |= POLICY_LOAD_TRUST_FILE;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return 0;
-		default:
-			return usage_error("check: invalid option", NULL, EXIT_USAGE);
-		}
-	}
-	if (optind >= argc)
-		return usage_error("check: no policy file given", NULL, EXIT_USAGE);
-	log_init("fdbroker", 0);
-	for (i = optind; i < argc; i++) {
-		struct policy_diags diags = {0};
-		struct policy *p = NULL;
-		struct broker_ids ids;
-
-		if (policy_load_file(argv[i], flags, &p, &diags) < 0) {
-			policy_diags_print(&diags, stderr);
-			if (diags.nerrors == 0)
-				log_err("%s: %m", argv[i]);
-			status = EXIT_CHECK_ERRORS;
-		} else {
-			policy_diags_print(&diags, stderr);
-			/* Names must resolve on this machine too, or `run` would fail. */
-			if (ids_resolve(p, &ids) < 0)
-				status = EXIT_CHECK_ERRORS;
-			else
-				ids_free(&ids);
-		}
-		policy_diags_free(&diags);
-		policy_free(p);
-	}
-	return status;
-}
-
 int main(int argc, char **argv)
 {
 	log_init("fdbroker", 0);
@@ -171,6 +129,10 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check") == 0)
-		return cmd_check(argc - 1, argv + 1);
+		return cli_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "dump") == 0)
+		return cli_dump(argc - 1, argv + 1);
+	if (strcmp(argv[1], "explain") == 0)
+		return cli_explain(argc - 1, argv + 1);
 	return usage_error("unknown command:", argv[1], EXIT_USAGE);
 }

@@ -22,6 +22,7 @@
 
 #include "broker.h"
 #include "fdutil.h"
+#include "intercept.h"
 #include "log.h"
 
 #ifndef PIDFD_THREAD
@@ -67,22 +68,44 @@ static void kill_caller(int listener, const struct seccomp_notif *req)
 	fdutil_close(pidfd);
 }
 
+static struct seccomp_notif *reqp;
+static struct seccomp_notif_resp *respp;
+
+int notify_init(void)
+{
+	/* Buffers sized by the kernel (SECCOMP_GET_NOTIF_SIZES), not by our headers. Done
+	 * before the broker's own filter forbids seccomp(2). */
+	if (reqp == NULL && seccomp_notify_alloc(&reqp, &respp) < 0) {
+		log_err("allocating seccomp notification buffers");
+		return -1;
+	}
+	return 0;
+}
+
 int notify_handle(struct broker *b)
 {
-	struct seccomp_notif req;
 	struct seccomp_notif_resp resp;
 	const struct filter_entry *e;
 	char why[1024];
 	char *name;
+	int r;
 
-	memset(&req, 0, sizeof(req));
-	if (ioctl(b->listener, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
-		if (errno == EINTR || errno == ENOENT || errno == EAGAIN)
-			return 0; /* interrupted, or the caller died meanwhile */
-		log_warn("receiving a seccomp notification: %m");
+	if (reqp == NULL) {
+		errno = EINVAL;
 		return -1;
 	}
+	memset(reqp, 0, sizeof(*reqp));
+	r = seccomp_notify_receive(b->listener, reqp);
+	if (r < 0) {
+		if (r == -EINTR || r == -ENOENT || r == -EAGAIN || r == -ECANCELED)
+			return 0; /* interrupted, or the caller died meanwhile */
+		log_warn("receiving a seccomp notification: %s", strerror(-r));
+		return -1;
+	}
+	struct seccomp_notif req = *reqp;
 	e = filter_plan_lookup(b->plan, req.data.nr);
+	if (intercept_handle(b, &req, e))
+		return 0;
 	if (e != NULL && e->action != POLICY_SECCOMP_KILL)
 		e = NULL; /* cannot happen: only kill verdicts are routed here */
 	name = seccomp_syscall_resolve_num_arch(req.data.arch, req.data.nr);

@@ -80,7 +80,7 @@ static int drop_capabilities(const struct broker *b)
 {
 	const struct policy *p = b->policy;
 	bool opens = false, creates = false, low_bind = false;
-	cap_value_t kept[8];
+	cap_value_t kept[8] = {0};
 	int nkept = 0, cap, i;
 	size_t r;
 	cap_t caps;
@@ -108,6 +108,9 @@ static int drop_capabilities(const struct broker *b)
 		keep(kept, &nkept, CAP_CHOWN);
 	if (low_bind)
 		keep(kept, &nkept, CAP_NET_BIND_SERVICE);
+	/* transparent mode reads the caller's memory and takes its sockets */
+	if (p->intercept != 0)
+		keep(kept, &nkept, CAP_SYS_PTRACE);
 
 	for (cap = 0; cap <= CAP_LAST_CAP; cap++) {
 		bool wanted = false;

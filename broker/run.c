@@ -105,7 +105,7 @@ int run_main(const struct run_options *o)
 		waitpid(b.worker_pid, NULL, 0);
 		goto out;
 	}
-	if (restrict_broker(&b) < 0) {
+	if (notify_init() < 0 || restrict_broker(&b) < 0) {
 		kill(b.worker_pid, SIGKILL);
 		waitpid(b.worker_pid, NULL, 0);
 		goto out;

@@ -11,9 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -88,6 +90,8 @@ pid_t e2e_start(const char *const argv[], struct e2e_result *ret)
 		dup2(out, 1);
 		dup2(err, 2);
 		setpgid(0, 0);
+		/* if the test dies (a Check timeout), fdbroker dies, and its worker with it */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		execv(exe, av);
 		_exit(99);
 	}
@@ -160,7 +164,19 @@ bool e2e_need_root(const char *test)
 	return false;
 }
 
+static char *tcp_exchange(int port, int timeout_s, const char *request);
+
 char *e2e_tcp_fetch(int port, int timeout_s)
+{
+	return tcp_exchange(port, timeout_s, NULL);
+}
+
+char *e2e_http_get(int port, int timeout_s)
+{
+	return tcp_exchange(port, timeout_s, "GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+}
+
+static char *tcp_exchange(int port, int timeout_s, const char *request)
 {
 	struct sockaddr_in sin;
 	char *buf = NULL;
@@ -183,6 +199,15 @@ char *e2e_tcp_fetch(int port, int timeout_s)
 	}
 	if (fd < 0)
 		return NULL;
+	{
+		/* never hang a test on a silent server */
+		struct timeval tv = {.tv_sec = timeout_s};
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
+	if (request != NULL && write(fd, request, strlen(request)) != (ssize_t)strlen(request)) {
+		close(fd);
+		return NULL;
+	}
 	for (;;) {
 		char chunk[4096];
 		ssize_t n = read(fd, chunk, sizeof(chunk));

@@ -35,5 +35,7 @@ bool e2e_need_root(const char *test);
 /* Connect to 127.0.0.1:port (TCP), read until EOF into a malloc'd string (NULL on error),
  * retrying the connect for up to timeout_s. */
 char *e2e_tcp_fetch(int port, int timeout_s);
+/* The same, sending an HTTP/1.0 GET / first. */
+char *e2e_http_get(int port, int timeout_s);
 
 #endif

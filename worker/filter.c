@@ -106,6 +106,46 @@ static int add_name(struct builder *b, const char *name, const struct policy_sys
 	return 0;
 }
 
+/* Route the intercepted syscalls to the broker, unless the policy denies them outright. */
+static int add_intercepts(struct builder *b, const struct policy *p)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} calls[] = {
+		{POLICY_INTERCEPT_OPEN, "open"},    {POLICY_INTERCEPT_OPEN, "openat"},
+		{POLICY_INTERCEPT_OPEN, "creat"},   {POLICY_INTERCEPT_BIND, "bind"},
+		{POLICY_INTERCEPT_CONNECT, "connect"},
+	};
+	struct policy_syscall sc = {.action = POLICY_SECCOMP_ALLOW, .loc = p->intercept_loc};
+	size_t i;
+
+	for (i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		int nr = seccomp_syscall_resolve_name(calls[i].name);
+		if (!(p->intercept & calls[i].bit) || nr < 0 || nr >= FILTER_MAX_NR)
+			continue;
+		if (b->set[nr] && b->map[nr].action != POLICY_SECCOMP_ALLOW)
+			continue; /* deny wins */
+		sc.name = (char *)calls[i].name;
+		b->set[nr] = false;
+		if (add_name(b, calls[i].name, &sc, NULL, 0) < 0)
+			return -1;
+		b->map[nr].intercept = true;
+	}
+	if (p->intercept & POLICY_INTERCEPT_OPEN) {
+		static const struct policy_syscall enosys = {.action = POLICY_SECCOMP_ERRNO,
+							     .errno_val = ENOSYS};
+		int nr = seccomp_syscall_resolve_name("openat2");
+		if (nr >= 0 && nr < FILTER_MAX_NR &&
+		    (!b->set[nr] || b->map[nr].action == POLICY_SECCOMP_ALLOW)) {
+			b->set[nr] = false;
+			if (add_name(b, "openat2", &enosys, NULL, 0) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 int filter_plan_build(const struct policy *p, int channel_fd, struct filter_plan **ret_plan)
 {
 	static const struct policy_syscall builtin_allow = {
@@ -156,6 +196,8 @@ int filter_plan_build(const struct policy *p, int channel_fd, struct filter_plan
 			if (add_name(b, "clone3", &enosys, NULL, 0) < 0)
 				goto fail;
 	}
+	if (p->intercept != 0 && add_intercepts(b, p) < 0)
+		goto fail;
 	for (i = 0, n = 0; i < FILTER_MAX_NR; i++)
 		n += b->set[i];
 	plan->v = calloc(n ? n : 1, sizeof(*plan->v));
@@ -169,6 +211,7 @@ int filter_plan_build(const struct policy *p, int channel_fd, struct filter_plan
 	plan->dflt_errno = p->seccomp_default_errno;
 	plan->dflt_loc = p->seccomp_default_loc;
 	plan->restrict_namespaces = !b->named_unshare;
+	plan->intercept = p->intercept;
 	plan->channel_fd = channel_fd;
 	plan->restrict_socket = p->socket_families_set;
 	plan->socket_families = p->socket_families_mask;
@@ -218,7 +261,7 @@ bool filter_plan_needs_listener(const struct filter_plan *plan)
 	if (plan->dflt == POLICY_SECCOMP_KILL)
 		return true;
 	for (i = 0; i < plan->n; i++)
-		if (plan->v[i].action == POLICY_SECCOMP_KILL)
+		if (plan->v[i].action == POLICY_SECCOMP_KILL || plan->v[i].intercept)
 			return true;
 	return false;
 }
@@ -279,7 +322,9 @@ static scmp_filter_ctx build_allow(const struct filter_plan *plan)
 	if (sc_err(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) < 0)
 		goto fail;
 	for (i = 0; i < plan->n; i++) {
-		uint32_t act = action_of(plan->v[i].action, plan->v[i].errno_val);
+		uint32_t act = plan->v[i].intercept
+				       ? SCMP_ACT_NOTIFY
+				       : action_of(plan->v[i].action, plan->v[i].errno_val);
 		if (act == dflt)
 			continue;
 		if (sc_err(seccomp_rule_add(ctx, act, plan->v[i].nr, 0)) < 0)

@@ -14,6 +14,11 @@
  *     TIOCLINUX (compared on the low 32 bits, as the kernel reads them), and namespace flags
  *     to clone/unshare unless the policy allows `unshare` by name.
  * Non-native ABIs (i386 via int 0x80, x32) kill the process in both.
+ *
+ * Transparent mode (`intercept open|bind|connect`): open, openat and creat (and bind,
+ * connect) are routed to the broker as user notifications unless the policy denies them
+ * outright; openat2, whose flags the broker could only read from racy worker memory, fails
+ * with ENOSYS so libc falls back to openat.
  */
 #ifndef FDBROKER_FILTER_H
 #define FDBROKER_FILTER_H
@@ -31,6 +36,7 @@ struct filter_entry {
 	int errno_val;
 	struct policy_loc loc; /* the deciding statement */
 	const char *via;    /* the group the name came from, or NULL if named directly */
+	bool intercept;     /* transparent mode: served by the broker (user notification) */
 };
 
 struct filter_plan {
@@ -40,6 +46,7 @@ struct filter_plan {
 	int dflt_errno;
 	struct policy_loc dflt_loc;
 	bool restrict_namespaces; /* filter 2 refuses CLONE_NEW* to clone/unshare */
+	unsigned intercept;       /* enum policy_intercept bits in effect */
 	int channel_fd;           /* in the worker; -1 if none. sendmsg on it stays allowed */
 	bool restrict_socket;     /* filter 2: socket(2) families outside socket_families fail */
 	uint64_t socket_families; /* with EAFNOSUPPORT (bit n = AF n); from the policy */

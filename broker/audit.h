@@ -17,4 +17,9 @@ void audit_set_format(enum audit_format f);
 void audit_request(const struct broker *b, const char *op, const char *target,
 		   const struct access_result *res);
 
+/* Write the batched lines now. */
+void audit_flush(void);
+/* How long the event loop may block before the batch is due: -1 (nothing batched) or ms. */
+int audit_timeout_ms(void);
+
 #endif

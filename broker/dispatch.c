@@ -258,6 +258,7 @@ static const struct dispatch_row *find_row(uint16_t type)
 
 static void refuse(struct broker *b, const char *why, const struct proto_hdr *hdr)
 {
+	audit_flush(); /* keep the order of lines on stderr */
 	b->bad_messages++;
 	/* Say it the first times, then only with -v: a hostile worker must not be able to
 	 * flood our log. */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "audit.h"
 #include "dispatch.h"
 #include "fdutil.h"
 #include "log.h"
@@ -102,6 +103,7 @@ static void reap(struct broker *b)
 {
 	siginfo_t info;
 
+	audit_flush(); /* keep the order of lines on stderr */
 	memset(&info, 0, sizeof(info));
 	if (waitid((idtype_t)P_PIDFD, (id_t)b->pidfd, &info, WEXITED | WNOHANG) < 0) {
 		if (errno == EINTR)
@@ -143,13 +145,16 @@ int loop_run(struct broker *b)
 		return BROKER_EXIT_LAUNCH;
 
 	while (!b->worker_exited) {
-		n = epoll_wait(b->epfd, evs, (int)(sizeof(evs) / sizeof(evs[0])), -1);
+		n = epoll_wait(b->epfd, evs, (int)(sizeof(evs) / sizeof(evs[0])),
+			       audit_timeout_ms());
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("epoll_wait: %m");
 			return BROKER_EXIT_LAUNCH;
 		}
+		if (n == 0 || audit_timeout_ms() == 0)
+			audit_flush();
 		for (i = 0; i < n; i++) {
 			switch (evs[i].data.u32) {
 			case TAG_SIGNAL:
@@ -178,6 +183,7 @@ int loop_run(struct broker *b)
 	/* Serve what the worker sent just before it went (an exec failure report). */
 	while (b->channel >= 0 && dispatch_channel(b) == 1)
 		;
+	audit_flush();
 	if (b->exec_errno != 0)
 		log_err("cannot run '%s': %s", b->command, strerror(b->exec_errno));
 	return b->worker_status;

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "audit.h"
 #include "fdutil.h"
 #include "intercept.h"
 #include "log.h"
@@ -108,6 +109,7 @@ int notify_handle(struct broker *b)
 		return 0;
 	if (e != NULL && e->action != POLICY_SECCOMP_KILL)
 		e = NULL; /* cannot happen: only kill verdicts are routed here */
+	audit_flush(); /* keep the order of lines on stderr */
 	name = seccomp_syscall_resolve_num_arch(req.data.arch, req.data.nr);
 	log_err("worker process %u called %s (syscall %d), %s; killing it", req.pid,
 		name != NULL ? name : "an unknown syscall", req.data.nr,

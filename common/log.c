@@ -77,20 +77,16 @@ static bool wanted(int prio)
 	return verbosity >= 2;
 }
 
-void log_msg(int prio, const char *fmt, ...)
+/* Format one whole line (prefix, sanitized message, newline) into line[size]. */
+static size_t format_line(char *line, size_t size, int prio, const char *fmt, va_list ap,
+			  int saved_errno)
 {
 	static const char ellipsis[] = "...";
-	char line[LINE_MAX_BYTES];
-	size_t len, start, i, room = sizeof(line) - 1; /* the '\n' always fits */
-	int saved = errno, r;
-	ssize_t w;
-	va_list ap;
+	size_t len, start, i, room = size - 1; /* the '\n' always fits */
 	bool bare = (prio & LOG_BARE) != 0;
+	int r;
 
 	prio &= LOG_PRIMASK;
-	if (!wanted(prio))
-		return;
-
 	if (journal)
 		r = snprintf(line, room + 1, "<%d>", prio);
 	else if (bare)
@@ -101,10 +97,8 @@ void log_msg(int prio, const char *fmt, ...)
 	if (start > room)
 		start = room;
 
-	errno = saved; /* for %m */
-	va_start(ap, fmt);
+	errno = saved_errno; /* for %m */
 	r = vsnprintf(line + start, room + 1 - start, fmt, ap);
-	va_end(ap);
 	if (r < 0)
 		r = 0;
 	len = start + (size_t)r;
@@ -118,9 +112,16 @@ void log_msg(int prio, const char *fmt, ...)
 		if (((unsigned char)line[i] < 0x20 && line[i] != '\t') || line[i] == 0x7f)
 			line[i] = '?';
 	line[len++] = '\n';
+	return len;
+}
+
+static void write_all(const char *buf, size_t len)
+{
+	size_t i;
+	ssize_t w;
 
 	for (i = 0; i < len; i += (size_t)w) {
-		w = write(STDERR_FILENO, line + i, len - i);
+		w = write(STDERR_FILENO, buf + i, len - i);
 		if (w < 0 && errno == EINTR) {
 			w = 0;
 			continue;
@@ -128,5 +129,43 @@ void log_msg(int prio, const char *fmt, ...)
 		if (w <= 0)
 			break;
 	}
+}
+
+void log_msg(int prio, const char *fmt, ...)
+{
+	char line[LINE_MAX_BYTES];
+	int saved = errno;
+	size_t len;
+	va_list ap;
+
+	if (!wanted(prio & LOG_PRIMASK))
+		return;
+	va_start(ap, fmt);
+	len = format_line(line, sizeof(line), prio, fmt, ap, saved);
+	va_end(ap);
+	write_all(line, len);
+	errno = saved;
+}
+
+size_t log_format(char *buf, size_t size, int prio, const char *fmt, ...)
+{
+	int saved = errno;
+	size_t len;
+	va_list ap;
+
+	if (size < 2 || !wanted(prio & LOG_PRIMASK))
+		return 0;
+	va_start(ap, fmt);
+	len = format_line(buf, size, prio, fmt, ap, saved);
+	va_end(ap);
+	errno = saved;
+	return len;
+}
+
+void log_write(const char *buf, size_t len)
+{
+	int saved = errno;
+
+	write_all(buf, len);
 	errno = saved;
 }

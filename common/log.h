@@ -8,6 +8,7 @@
 #ifndef FDBROKER_LOG_H
 #define FDBROKER_LOG_H
 
+#include <stddef.h>
 #include <syslog.h>
 
 /* OR into prio: no "PROGNAME: " prefix (for machine-readable lines such as JSON). The
@@ -18,6 +19,13 @@
 void log_init(const char *progname, int verbosity);
 int log_verbosity(void);
 void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Format one line exactly as log_msg would write it (prefix, control characters replaced,
+ * newline) into buf; returns its length, 0 if prio is filtered out. With log_write, lets a
+ * caller batch many lines into one write(2). */
+size_t log_format(char *buf, size_t size, int prio, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void log_write(const char *buf, size_t len);
 
 #define log_err(...) log_msg(LOG_ERR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARNING, __VA_ARGS__)

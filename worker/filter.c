@@ -468,3 +468,19 @@ out: {
 }
 	return r;
 }
+
+int filter_export_bpf(const struct filter_plan *plan, bool restrictions, int fd)
+{
+	scmp_filter_ctx ctx = restrictions ? build_restrict(plan) : build_allow(plan);
+	int r;
+
+	if (ctx == NULL)
+		return -1;
+	r = sc_err(seccomp_export_bpf(ctx, fd));
+	{
+		int saved = errno;
+		seccomp_release(ctx);
+		errno = saved;
+	}
+	return r;
+}

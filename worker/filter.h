@@ -73,4 +73,9 @@ int filter_load(const struct filter_plan *plan, int *ret_listener);
 /* Write the compiled filters as libseccomp pseudo-code (pfc) or raw BPF to fd. */
 int filter_export(const struct filter_plan *plan, int fd, bool bpf);
 
+/* Write one filter as raw BPF (struct sock_filter array) to fd: the allow list
+ * (restrictions == false) or the argument restrictions. For checking what libseccomp
+ * generated against the plan (security-tests.md item 33). */
+int filter_export_bpf(const struct filter_plan *plan, bool restrictions, int fd);
+
 #endif

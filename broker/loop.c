@@ -59,13 +59,12 @@ void dispatch_want_write(struct broker *b, bool on)
 		log_err("epoll_ctl: %m");
 }
 
-/* Serve up to a batch of queued requests, so one busy worker cannot starve signals or the
- * worker's exit; level-triggered epoll brings us back for the rest. */
-#define CHANNEL_BATCH 64
-
+/* One message per wakeup: epoll is level-triggered, so a queue of requests brings us
+ * straight back, and a lone request costs no extra recvmsg that would only say EAGAIN. Other
+ * events (signals, the worker's exit, notifications) get their turn between messages. */
 static void serve_channel(struct broker *b, uint32_t events)
 {
-	int k, r = 1;
+	int r;
 
 	if (b->reply.pending) {
 		if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
@@ -73,11 +72,7 @@ static void serve_channel(struct broker *b, uint32_t events)
 		if (b->reply.pending)
 			return;
 	}
-	for (k = 0; k < CHANNEL_BATCH && !b->reply.pending; k++) {
-		r = dispatch_channel(b);
-		if (r != 1)
-			break;
-	}
+	r = dispatch_channel(b);
 	if (r == 0) {
 		/* The worker closed its end: nothing more to serve on it. */
 		epoll_ctl(b->epfd, EPOLL_CTL_DEL, b->channel, NULL);

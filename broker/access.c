@@ -229,10 +229,13 @@ int access_open(struct broker *b, const char *wpath, int flags, unsigned mode,
 		how.resolve &= ~(uint64_t)RESOLVE_NO_SYMLINKS;
 		fd = openat2_(dirfd, rest, &how);
 		if (fd >= 0) {
-			struct policy_match again;
+			struct policy_match again = {.verdict = POLICY_DENY};
 			if (fd_path(fd, real, sizeof(real)) < 0 ||
 			    !policy_match_open(b->policy, real, rights, &again)) {
-				res->match = again;
+				/* The deciding rule is the deny the symlink led into, if any;
+				 * otherwise the allow rule whose tree it tried to leave. */
+				if (again.rule != NULL)
+					res->match = again;
 				res->reason = "a symlink leads outside what the rules allow";
 				fd = fdutil_close(fd);
 				err = EACCES;

@@ -11,6 +11,10 @@
  *       CAP_CHOWN             with allow-open rules that may create: the file belongs to
  *                             the worker
  *       CAP_NET_BIND_SERVICE  with allow-bind rules on ports below 1024
+ *       CAP_CHOWN             also with allow-bind rules on unix paths (the socket file
+ *                             belongs to the worker)
+ *       CAP_SYS_PTRACE        with `intercept`: reading the caller's memory and taking
+ *                             its socket (process_vm_readv, pidfd_getfd)
  *     The bounding set is cut down to the same list; the uid stays 0 so root-owned files
  *     keep their owner permissions.
  *   - not dumpable: no core dumps with handed-over secrets, no ptrace by same-uid processes.

@@ -294,6 +294,7 @@ START_TEST(statements_are_documented)
 		free(needle);
 	}
 	words_free(&kw);
+	free(man);
 }
 END_TEST
 

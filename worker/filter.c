@@ -133,8 +133,10 @@ static int add_intercepts(struct builder *b, const struct policy *p)
 		b->map[nr].intercept = true;
 	}
 	if (p->intercept & POLICY_INTERCEPT_OPEN) {
-		static const struct policy_syscall enosys = {.action = POLICY_SECCOMP_ERRNO,
-							     .errno_val = ENOSYS};
+		/* decided by the intercept line: its flags live in worker memory */
+		struct policy_syscall enosys = {.action = POLICY_SECCOMP_ERRNO,
+						.errno_val = ENOSYS,
+						.loc = p->intercept_loc};
 		int nr = seccomp_syscall_resolve_name("openat2");
 		if (nr >= 0 && nr < FILTER_MAX_NR &&
 		    (!b->set[nr] || b->map[nr].action == POLICY_SECCOMP_ALLOW)) {

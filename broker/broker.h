@@ -60,6 +60,8 @@ struct broker {
 	int worker_status; /* our exit status once the worker is gone */
 	int exec_errno;    /* from PROTO_EXEC_FAILED, 0 if none */
 	const char *command;
+	char **argv;   /* the command with {fd:NAME} placeholders expanded */
+	char **envs;   /* "NAME=VALUE" from the policy's setenv statements, NULL-terminated */
 
 	int *rule_dirfds;  /* per policy rule: the allow-open rule's root dir (O_PATH), or -1 */
 	struct broker_reply reply;
@@ -76,6 +78,10 @@ void ids_free(struct broker_ids *ids);
 /* broker/resources.c: open every listener and file of the policy, as root. */
 int resources_open(const struct policy *p, struct broker_fds *ret);
 void resources_close(struct broker_fds *pre);
+
+/* broker/activation.c: expand {fd:NAME} in the command and the setenv values. */
+int activation_prepare(struct broker *b, char *const argv[]);
+void activation_free(struct broker *b);
 
 /* broker/spawn.c: the channel, fork, the worker, the setup message. */
 int spawn_worker(struct broker *b, char *const argv[]);

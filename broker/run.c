@@ -91,9 +91,11 @@ int run_main(const struct run_options *o)
 	}
 	if (setup_signals(&b) < 0)
 		goto out;
+	if (activation_prepare(&b, o->argv) < 0)
+		goto out;
 	if (resources_open(p, &b.pre) < 0)
 		goto out;
-	if (spawn_worker(&b, o->argv) < 0) {
+	if (spawn_worker(&b, b.argv) < 0) {
 		if (b.worker_pid > 0)
 			waitpid(b.worker_pid, NULL, 0);
 		goto out;
@@ -120,6 +122,7 @@ out:
 	fdutil_close(b.pidfd);
 	fdutil_close_many(b.reply.fds, b.reply.nfds);
 	access_free(&b);
+	activation_free(&b);
 	filter_plan_free(b.plan);
 	ids_free(&b.ids);
 	policy_free(p);

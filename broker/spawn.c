@@ -45,6 +45,7 @@ int spawn_worker(struct broker *b, char *const argv[])
 	spec.caps_keep = b->policy->caps_keep;
 	spec.plan = b->plan;
 	spec.argv = argv;
+	spec.setenv = b->envs;
 	spec.channel = sv[1];
 	spec.nfds = b->pre.n;
 	spec.broker_pid = getpid();

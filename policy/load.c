@@ -337,6 +337,11 @@ void policy_free(struct policy *p)
 
 	if (p == NULL)
 		return;
+	for (i = 0; i < p->nsetenvs; i++) {
+		free(p->setenvs[i].name);
+		free(p->setenvs[i].value);
+	}
+	free(p->setenvs);
 	free(p->user);
 	free(p->group);
 	for (i = 0; i < p->ngroups; i++)

@@ -9,13 +9,14 @@
 #define _GNU_SOURCE
 #include "parse.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 static const char *const statement_names[] = {
     "version", "user",         "group",   "groups",    "listen",  "open", "allow",
-    "deny",    "capabilities", "seccomp", "intercept", "include", NULL,
+    "deny",    "capabilities", "seccomp", "intercept", "include", "setenv", NULL,
 };
 
 /* ---- statements -------------------------------------------------------------------------- */
@@ -381,6 +382,51 @@ static void st_intercept(struct parser *ps, struct stmt *st)
 		ps->p->intercept_loc = parse_loc(st);
 }
 
+/* setenv NAME VALUE — for daemons that take their fds another way than LISTEN_FDS. */
+static void st_setenv(struct parser *ps, struct stmt *st)
+{
+	struct policy_setenv e = {0}, *v;
+	const char *n;
+	size_t i;
+
+	if (!parse_nargs(ps, st, 3, 3, "setenv NAME \"VALUE\""))
+		return;
+	n = ARG(1)->text;
+	for (i = 0; n[i] != '\0'; i++)
+		if (!((n[i] >= 'A' && n[i] <= 'Z') || (n[i] >= 'a' && n[i] <= 'z') || n[i] == '_' ||
+		      (i > 0 && n[i] >= '0' && n[i] <= '9')))
+			break;
+	if (i == 0 || n[i] != '\0') {
+		parse_error(ps, st, ARG(1)->col, "invalid environment variable name '%s'", n);
+		return;
+	}
+	if (strncmp(n, "LISTEN_", 7) == 0 || streq(n, "FDBROKER_FD")) {
+		parse_error(ps, st, ARG(1)->col,
+		            "'%s' is set by fdbroker itself (socket activation and the channel)", n);
+		return;
+	}
+	for (i = 0; i < ps->p->nsetenvs; i++) {
+		if (streq(ps->p->setenvs[i].name, n)) {
+			parse_error(ps, st, ARG(1)->col, "duplicate 'setenv %s' (first at %s:%u)", n,
+			            ps->p->setenvs[i].loc.file, ps->p->setenvs[i].loc.line);
+			return;
+		}
+	}
+	e.name = parse_strdup(ps, n);
+	e.value = parse_strdup(ps, ARG(2)->text);
+	e.loc = parse_loc(st);
+	e.loc.col = ARG(2)->col; /* placeholders are checked at the end: point at the value */
+	v = e.name && e.value ? realloc(ps->p->setenvs, (ps->p->nsetenvs + 1) * sizeof(*v)) : NULL;
+	if (v == NULL) {
+		free(e.name);
+		free(e.value);
+		parse_nomem(ps);
+		return;
+	}
+	ps->p->setenvs = v;
+	v[ps->p->nsetenvs++] = e;
+}
+
 struct statement {
 	const char *name;
 	void (*fn)(struct parser *ps, struct stmt *st);
@@ -399,6 +445,7 @@ static const struct statement statements[] = {
     {"seccomp", parse_st_seccomp},
     {"intercept", st_intercept},
     {"include", load_include},
+    {"setenv", st_setenv},
     {NULL, NULL},
 };
 
@@ -442,6 +489,29 @@ void parse_finish(struct parser *ps)
 {
 	struct policy *p = ps->p;
 	size_t i, j;
+
+	/* {fd:NAME} placeholders may name statements written after them: check them now */
+	for (i = 0; i < p->nsetenvs; i++) {
+		const char *bad = NULL;
+		size_t bad_len = 0;
+		char *x = policy_expand_fds(p, p->setenvs[i].value, &bad, &bad_len);
+
+		if (x != NULL) {
+			free(x);
+			continue;
+		}
+		if (errno == ENOENT)
+			parse_diag_at(ps, POLICY_ERROR, p->setenvs[i].loc.file, p->setenvs[i].loc.line,
+			              p->setenvs[i].loc.col, NULL,
+			              "setenv %s: no listen or open statement is named '%.*s'",
+			              p->setenvs[i].name, (int)bad_len, bad);
+		else if (errno == EINVAL)
+			parse_diag_at(ps, POLICY_ERROR, p->setenvs[i].loc.file, p->setenvs[i].loc.line,
+			              p->setenvs[i].loc.col, NULL,
+			              "setenv %s: unterminated '{fd:' placeholder", p->setenvs[i].name);
+		else
+			parse_nomem(ps);
+	}
 
 	if (p->user == NULL && ps->p->user_loc.line == 0)
 		parse_diag_at(ps, POLICY_ERROR, NULL, 0, 0, NULL,

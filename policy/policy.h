@@ -140,6 +140,15 @@ enum policy_intercept {
 	POLICY_INTERCEPT_CONNECT = 1u << 2,
 };
 
+/* setenv NAME "VALUE": an environment variable for the worker, for daemons that do not
+ * read LISTEN_FDS (nginx: setenv NGINX "{fd:http};"). {fd:NAME} in VALUE becomes the fd
+ * number the worker gets for that listen/open name. */
+struct policy_setenv {
+	char *name;
+	char *value;
+	struct policy_loc loc;
+};
+
 struct policy {
 	int version;
 
@@ -172,6 +181,9 @@ struct policy {
 	uint64_t socket_families_mask;
 	bool socket_families_set;
 	struct policy_loc socket_families_loc;
+
+	struct policy_setenv *setenvs;
+	size_t nsetenvs;
 
 	unsigned intercept;     /* enum policy_intercept bits */
 	struct policy_loc intercept_loc;
@@ -228,6 +240,21 @@ void policy_diags_free(struct policy_diags *d);
 /* Print diagnostics, compiler style: "FILE:LINE:COL: error: MESSAGE", then the source line
  * and a caret under the column. Writes to the caller's stream (never to stderr by itself). */
 void policy_diags_print(const struct policy_diags *d, FILE *out);
+
+/* ---- activation adapters (policy/activation.c) -------------------------------------------- */
+
+/* The fd number the worker gets for a listen/open name (listeners first, then files, each in
+ * declaration order, from 3), or -1 if no statement has that name. */
+int policy_fd_number(const struct policy *p, const char *name);
+
+/*
+ * Replace every {fd:NAME} in `in` by the worker's fd number for NAME; text without
+ * placeholders is copied as is. Returns a malloc'd string, or NULL with errno: ENOENT for an
+ * unknown NAME (*ret_bad points at it in `in`, its length in *ret_bad_len), EINVAL for an
+ * unterminated "{fd:", ENOMEM.
+ */
+char *policy_expand_fds(const struct policy *p, const char *in, const char **ret_bad,
+			size_t *ret_bad_len);
 
 /* ---- syscall groups (policy/groups.c) ------------------------------------------------------ */
 

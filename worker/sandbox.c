@@ -115,6 +115,9 @@ static int receive_fds(const struct sandbox_spec *spec)
 	snprintf(buf, sizeof(buf), "%zu", 3 + nfds);
 	if (setenv("FDBROKER_FD", buf, 1) < 0)
 		die("setenv: %m");
+	for (i = 0; spec->setenv != NULL && spec->setenv[i] != NULL; i++)
+		if (putenv(spec->setenv[i]) != 0)
+			die("setenv: %m");
 	free(joined);
 	return (int)(3 + nfds);
 }

@@ -26,6 +26,7 @@ struct sandbox_spec {
 	uint64_t caps_keep;       /* capability bits kept (as ambient) */
 	const struct filter_plan *plan; /* its channel_fd is 3 + nfds */
 	char *const *argv;        /* the command; argv[0] searched in PATH like execvp */
+	char *const *setenv;      /* "NAME=VALUE" for the worker (activation adapters), NULL-ended */
 	int channel;              /* the child's end of the channel, as inherited */
 	size_t nfds;              /* fds the setup message must carry */
 	pid_t broker_pid;

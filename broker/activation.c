@@ -21,7 +21,7 @@ int activation_prepare(struct broker *b, char *const argv[])
 	while (argv[n] != NULL)
 		n++;
 	b->argv = calloc(n + 1, sizeof(*b->argv));
-	b->envs = calloc(p->nsetenvs + 1, sizeof(*b->envs));
+	b->envs = calloc(p->nsetenvs + 2, sizeof(*b->envs));
 	if (b->argv == NULL || b->envs == NULL)
 		goto nomem;
 	for (i = 0; i < n; i++) {
@@ -55,6 +55,9 @@ int activation_prepare(struct broker *b, char *const argv[])
 		log_info("worker environment: %s", b->envs[i]);
 		free(v);
 	}
+	/* the readiness relay replaces NOTIFY_SOCKET (broker/readiness.c) */
+	if (b->notify_env != NULL && (b->envs[i] = strdup(b->notify_env)) == NULL)
+		goto nomem;
 	return 0;
 nomem:
 	log_err("out of memory");

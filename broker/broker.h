@@ -7,7 +7,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include "filter.h"
 #include "policy.h"
@@ -63,6 +65,13 @@ struct broker {
 	char **argv;   /* the command with {fd:NAME} placeholders expanded */
 	char **envs;   /* "NAME=VALUE" from the policy's setenv statements, NULL-terminated */
 
+	/* readiness relay (broker/readiness.c), -1 when NOTIFY_SOCKET is not set */
+	int notify_relay;                 /* the worker's NOTIFY_SOCKET, ours to read */
+	int notify_out;                   /* ours, to the real NOTIFY_SOCKET */
+	struct sockaddr_un notify_target; /* the real NOTIFY_SOCKET */
+	socklen_t notify_target_len;
+	char *notify_env;                 /* "NOTIFY_SOCKET=@fdbroker-notify/..." */
+
 	int *rule_dirfds;  /* per policy rule: the allow-open rule's root dir (O_PATH), or -1 */
 	struct broker_reply reply;
 	unsigned seen[256]; /* per message type: how many were accepted (DISPATCH_ONCE) */
@@ -78,6 +87,11 @@ void ids_free(struct broker_ids *ids);
 /* broker/resources.c: open every listener and file of the policy, as root. */
 int resources_open(const struct policy *p, struct broker_fds *ret);
 void resources_close(struct broker_fds *pre);
+
+/* broker/readiness.c: relay sd_notify from the worker to systemd as the main pid. */
+int readiness_init(struct broker *b);
+void readiness_handle(struct broker *b);
+void readiness_free(struct broker *b);
 
 /* broker/activation.c: expand {fd:NAME} in the command and the setenv values. */
 int activation_prepare(struct broker *b, char *const argv[]);

@@ -27,6 +27,7 @@ enum {
 	TAG_WORKER = 2,
 	TAG_CHANNEL = 3,
 	TAG_LISTENER = 4,
+	TAG_READINESS = 5,
 };
 
 static int watch(struct broker *b, int fd, uint32_t tag)
@@ -136,7 +137,8 @@ int loop_run(struct broker *b)
 		return BROKER_EXIT_LAUNCH;
 	}
 	if (watch(b, b->sigfd, TAG_SIGNAL) < 0 || watch(b, b->pidfd, TAG_WORKER) < 0 ||
-	    watch(b, b->channel, TAG_CHANNEL) < 0)
+	    watch(b, b->channel, TAG_CHANNEL) < 0 ||
+	    (b->notify_relay >= 0 && watch(b, b->notify_relay, TAG_READINESS) < 0))
 		return BROKER_EXIT_LAUNCH;
 
 	while (!b->worker_exited) {
@@ -161,6 +163,9 @@ int loop_run(struct broker *b)
 			case TAG_CHANNEL:
 				if (b->channel >= 0)
 					serve_channel(b, evs[i].events);
+				break;
+			case TAG_READINESS:
+				readiness_handle(b);
 				break;
 			case TAG_LISTENER:
 				if (b->listener >= 0 && (evs[i].events & EPOLLIN))

@@ -62,6 +62,7 @@ int run_main(const struct run_options *o)
 
 	memset(&b, 0, sizeof(b));
 	b.pidfd = b.channel = b.listener = b.sigfd = b.epfd = -1;
+	b.notify_relay = b.notify_out = -1;
 	b.command = o->argv[0];
 
 	if (geteuid() != 0) {
@@ -91,7 +92,7 @@ int run_main(const struct run_options *o)
 	}
 	if (setup_signals(&b) < 0)
 		goto out;
-	if (activation_prepare(&b, o->argv) < 0)
+	if (readiness_init(&b) < 0 || activation_prepare(&b, o->argv) < 0)
 		goto out;
 	if (resources_open(p, &b.pre) < 0)
 		goto out;
@@ -123,6 +124,7 @@ out:
 	fdutil_close_many(b.reply.fds, b.reply.nfds);
 	access_free(&b);
 	activation_free(&b);
+	readiness_free(&b);
 	filter_plan_free(b.plan);
 	ids_free(&b.ids);
 	policy_free(p);

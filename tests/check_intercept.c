@@ -54,7 +54,7 @@ static void setup_tree(const char *rules)
 	p = th_fmt("%s/toshadow", tree);
 	ck_assert_int_eq(symlink("/etc/shadow", p), 0);
 	free(p);
-	probe = th_copy_exec(th_fmt("%s/tests/helpers/tpprobe", th_build_dir()), env.dir);
+	probe = th_copy_helper("tpprobe", env.dir);
 }
 
 static void teardown_tree(void)
@@ -285,7 +285,7 @@ START_TEST(test_worker_cannot_add_listener)
 	if (!e2e_need_root("own_listener"))
 		return;
 	setup_tree("intercept open\n");
-	attack = th_copy_exec(th_fmt("%s/tests/helpers/attack", th_build_dir()), env.dir);
+	attack = th_copy_helper("attack", env.dir);
 	{
 		const char *cmd[] = {attack, "seccomp-listener", NULL};
 		run(cmd, 30, &r);

@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "e2e.h"
@@ -539,6 +542,71 @@ START_TEST(test_broker_restricts_itself)
 }
 END_TEST
 
+/* A Type=notify service is reported ready through a notify socket that only accepts the
+ * main pid (fdbroker's): the broker relays the worker's READY=1 and STATUS=, drops MAINPID=. */
+START_TEST(test_readiness_relayed_from_main_pid)
+{
+	struct e2e_result r;
+	struct sockaddr_un sun;
+	char *path, buf[4096], got[4096] = "";
+	union {
+		char b[CMSG_SPACE(sizeof(struct ucred))];
+		struct cmsghdr a;
+	} ctl;
+	int fd, one = 1, i;
+	pid_t pid;
+	const char *argv[] = {"run", "-p", NULL, PY, "-c",
+			      "import os, socket\n"
+			      "a = os.environ['NOTIFY_SOCKET']\n"
+			      "a = '\\0' + a[1:] if a[0] == '@' else a\n"
+			      "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
+			      "s.sendto(b'MAINPID=1\\nREADY=1\\nSTATUS=serving', a)\n"
+			      "print('sent to', os.environ['NOTIFY_SOCKET'])\n",
+			      NULL};
+
+	if (!e2e_need_root("readiness"))
+		return;
+	e2e_env_init(&env, plain_policy);
+	path = th_fmt("%s/notify.sock", env.dir);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strcpy(sun.sun_path, path);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)), 0);
+	{
+		struct timeval tv = {.tv_sec = 10};
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
+	setenv("NOTIFY_SOCKET", path, 1);
+	argv[2] = env.policy;
+	pid = e2e_start(argv, &r);
+	for (i = 0; i < 10 && got[0] == '\0'; i++) {
+		struct iovec iov = {buf, sizeof(buf) - 1};
+		struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+				     .msg_controllen = sizeof(ctl.b)};
+		struct cmsghdr *c;
+		ssize_t n = recvmsg(fd, &msg, 0);
+		ck_assert_msg(n >= 0, "no sd_notify message arrived");
+		buf[n] = '\0';
+		c = CMSG_FIRSTHDR(&msg);
+		ck_assert_ptr_nonnull(c);
+		/* like systemd with NotifyAccess=main: only the main pid counts */
+		if (((struct ucred *)CMSG_DATA(c))->pid == pid)
+			strcpy(got, buf);
+	}
+	e2e_wait(pid, 20, &r);
+	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	assert_has(r.out, "sent to @fdbroker-notify/");
+	assert_has(got, "READY=1\n");
+	assert_has(got, "STATUS=serving\n");
+	ck_assert_ptr_null(strstr(got, "MAINPID"));
+	close(fd);
+	free(path);
+	e2e_result_free(&r);
+}
+END_TEST
+
 START_TEST(test_help_and_version)
 {
 	struct e2e_result r;
@@ -579,6 +647,7 @@ static Suite *launch_suite(void)
 	tcase_add_test(tc, test_capabilities_keep_is_ambient);
 	tcase_add_test(tc, test_ipv6_and_udp_listeners);
 	tcase_add_test(tc, test_broker_restricts_itself);
+	tcase_add_test(tc, test_readiness_relayed_from_main_pid);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(tsb, setup, teardown);

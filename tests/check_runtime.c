@@ -70,7 +70,7 @@ static void setup_tree(const char *extra)
 	p = th_fmt("%s/sub/y", tree);
 	th_write_file(p, "why\n", 0600);
 	free(p);
-	client = th_copy_exec(th_fmt("%s/tests/helpers/rtclient", th_build_dir()), env.dir);
+	client = th_copy_helper("rtclient", env.dir);
 }
 
 static void teardown_tree(void)
@@ -592,7 +592,7 @@ START_TEST(test_outside_fdbroker_enotconn)
 
 	memset(&env, 0, sizeof(env));
 	env.dir = th_tmpdir();
-	client = th_copy_exec(th_fmt("%s/tests/helpers/rtclient", th_build_dir()), env.dir);
+	client = th_copy_helper("rtclient", env.dir);
 	cmd = th_fmt("env -u FDBROKER_FD %s open /etc/hostname r connect tcp:127.0.0.1:1 > %s/out",
 		     client, env.dir);
 	ck_assert_int_eq(system(cmd), 0);

@@ -69,7 +69,7 @@ static struct {
 
 pid_t e2e_start(const char *const argv[], struct e2e_result *ret)
 {
-	const char *exe = th_fmt("%s/fdbroker", th_build_dir());
+	char *exe = th_fmt("%s/fdbroker", th_build_dir());
 	int out = capture_fd(), err = capture_fd();
 	size_t n = 0, i;
 	char **av;
@@ -99,6 +99,7 @@ pid_t e2e_start(const char *const argv[], struct e2e_result *ret)
 		_exit(99);
 	}
 	free(av);
+	free(exe);
 	for (i = 0; i < sizeof(running) / sizeof(running[0]); i++) {
 		if (running[i].pid == 0) {
 			running[i].pid = pid;

@@ -120,3 +120,12 @@ char *th_copy_exec(const char *src, const char *dir)
 	free(cmd);
 	return dst;
 }
+
+char *th_copy_helper(const char *name, const char *dir)
+{
+	char *src = th_fmt("%s/tests/helpers/%s", th_build_dir(), name);
+	char *dst = th_copy_exec(src, dir);
+
+	free(src);
+	return dst;
+}

@@ -24,6 +24,8 @@ const char *th_build_dir(void);
 /* Copy an executable file into dir (so an unprivileged worker can run it whatever the
  * permissions of the checkout's parents); returns the malloc'd new path. */
 char *th_copy_exec(const char *src, const char *dir);
+/* th_copy_exec of BUILD/tests/helpers/NAME. */
+char *th_copy_helper(const char *name, const char *dir);
 /* True when running as root (root-only tests skip with a printed reason otherwise). */
 bool th_is_root(void);
 

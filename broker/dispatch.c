@@ -256,10 +256,18 @@ static const struct dispatch_row *find_row(uint16_t type)
 	return NULL;
 }
 
+/* A worker that sends this many malformed messages is not using libfdbroker by mistake: the
+ * broker closes the channel (documented in fdbroker(1) and fdbroker-protocol(7)). The
+ * worker keeps running; its later requests fail with ECONNRESET or EPIPE. */
+#define DISPATCH_MAX_BAD 1000
+
 static void refuse(struct broker *b, const char *why, const struct proto_hdr *hdr)
 {
 	audit_flush(); /* keep the order of lines on stderr */
 	b->bad_messages++;
+	if (b->bad_messages == DISPATCH_MAX_BAD)
+		log_warn("worker %ld sent %d malformed messages: closing its channel",
+			 (long)b->worker_pid, DISPATCH_MAX_BAD);
 	/* Say it the first times, then only with -v: a hostile worker must not be able to
 	 * flood our log. */
 	if (b->bad_messages <= 10 || log_verbosity() > 0)
@@ -281,6 +289,8 @@ int dispatch_channel(struct broker *b)
 			&m.nfds);
 	if (r == 0)
 		return 0;
+	if (b->bad_messages >= DISPATCH_MAX_BAD)
+		return 0; /* see DISPATCH_MAX_BAD */
 	if (r < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return 2;

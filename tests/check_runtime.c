@@ -585,6 +585,149 @@ START_TEST(test_emfile_at_worker_fd_limit)
 }
 END_TEST
 
+/* Item 5: a worker that floods requests and never reads a reply: the broker keeps one
+ * reply pending, stops reading that worker, and still forwards signals and exits. */
+START_TEST(test_worker_that_never_reads_does_not_block_broker)
+{
+	struct e2e_result r;
+	char *key;
+	long rss;
+	pid_t pid;
+	int i;
+
+	if (!e2e_need_root("never_reads"))
+		return;
+	setup_tree(NULL);
+	key = th_fmt("%s/key", tree);
+	{
+		const char *argv[] = {"run", "-p", env.policy, client, "noread", "200000", key,
+				      NULL};
+		pid = e2e_start(argv, &r);
+	}
+	for (i = 0; i < 100; i++) { /* let the flood fill both socket buffers */
+		usleep(20000);
+	}
+	rss = broker_rss_kb(pid);
+	ck_assert_msg(rss > 0 && rss < 16 * 1024, "broker RSS %ld kB", rss);
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	e2e_wait(pid, 10, &r);
+	/* SIGTERM reached the worker through a broker that was not stuck */
+	ck_assert_msg(r.status == 128 + SIGTERM, "status %d: %.2000s", r.status, r.err);
+	assert_has(r.out, "noread: sent ");
+	free(key);
+	e2e_result_free(&r);
+}
+END_TEST
+
+/* Item 6: the worker exits with requests in flight and replies unread: the broker ends
+ * cleanly with the worker's status. */
+START_TEST(test_worker_exits_mid_request)
+{
+	struct e2e_result r;
+	char *key;
+
+	if (!e2e_need_root("exit_mid_request"))
+		return;
+	setup_tree(NULL);
+	key = th_fmt("%s/key", tree);
+	{
+		const char *cmds[] = {"flood-exit", "500", key, NULL};
+		run_client(cmds, &r);
+	}
+	ck_assert_msg(r.status == 0, "%d %.2000s", r.status, r.err);
+	assert_has(r.out, "flood-exit: sent ");
+	ck_assert_ptr_null(strstr(r.err, "reading from the worker channel"));
+	free(key);
+	e2e_result_free(&r);
+}
+END_TEST
+
+/* Item 8: magic links are refused even where a rule allows the tree they live in. */
+START_TEST(test_magic_links_refused)
+{
+	struct e2e_result r;
+	char *line;
+
+	if (!e2e_need_root("magic_links"))
+		return;
+	setup_tree("allow open /proc/** read\nallow open /dev/fd/** read\n");
+	{
+		char *broker_fd = th_fmt("/proc/%d/fd/0", (int)getpid());
+		const char *cmds[] = {"open", "/proc/self/root/etc/shadow", "r",
+				      "open", "/proc/self/cwd/etc/shadow",  "r",
+				      "open", "/proc/1/root/etc/shadow",    "r",
+				      "open", "/dev/fd/0",		    "r",
+				      "open", "/proc/self/status",	    "r",
+				      NULL};
+		run_client(cmds, &r);
+		free(broker_fd);
+	}
+	ck_assert_msg(r.status == 0, "%d %s", r.status, r.err);
+	ck_assert_ptr_null(strstr(r.out, "root:"));
+	assert_has(r.out, "open /proc/self/root/etc/shadow: E");
+	assert_has(r.out, "open /proc/self/cwd/etc/shadow: E");
+	assert_has(r.out, "open /proc/1/root/etc/shadow: E");
+	assert_has(r.out, "open /dev/fd/0: E");
+	/* a plain file under /proc is fine: it is the broker's, and the rule allows it */
+	line = th_fmt("open /proc/self/status: fd");
+	assert_has(r.out, line);
+	free(line);
+	e2e_result_free(&r);
+}
+END_TEST
+
+/* Item 9: a path component flipped between a directory and a symlink out of the tree, many
+ * thousands of times while requests run: zero escapes. */
+START_TEST(test_symlink_flip_race_never_escapes)
+{
+	struct e2e_result r;
+	char *race;
+
+	if (!e2e_need_root("flip_race"))
+		return;
+	setup_tree(NULL);
+	race = th_fmt("%s/race", tree);
+	ck_assert_int_eq(mkdir(race, 0755), 0);
+	ck_assert_int_eq(chown(race, 65534, 65534), 0);
+	ck_assert_int_eq(chmod(tree, 0755), 0);
+	{
+		const char *cmds[] = {"fliprace", "20000", race, NULL};
+		run_client(cmds, &r);
+	}
+	ck_assert_msg(r.status == 0, "%d %.2000s", r.status, r.err);
+	assert_has(r.out, " 0 escapes");
+	ck_assert_ptr_null(strstr(r.out, "fliprace: 0 opens")); /* the race was real */
+	free(race);
+	e2e_result_free(&r);
+}
+END_TEST
+
+/* The documented rule for a worker that keeps sending garbage: after 1000 malformed
+ * messages the broker closes its channel; the broker itself carries on and exits with the
+ * worker's status. */
+START_TEST(test_garbage_flood_closes_channel)
+{
+	struct e2e_result r;
+	char *key, *valid_env;
+
+	if (!e2e_need_root("garbage_flood"))
+		return;
+	setup_tree(NULL);
+	key = th_fmt("%s/key", tree);
+	valid_env = th_fmt("RT_VALID=%s", key);
+	putenv(valid_env);
+	{
+		const char *cmds[] = {"garbage-flood", "1500", NULL};
+		run_client(cmds, &r);
+	}
+	ck_assert_msg(r.status == 0, "%d %.2000s", r.status, r.err);
+	assert_has(r.err, "sent 1000 malformed messages: closing its channel");
+	ck_assert_ptr_null(strstr(r.out, "then open: fd"));
+	free(key);
+	e2e_result_free(&r);
+}
+END_TEST
+
 /* Outside fdbroker run the calls fail with ENOTCONN. */
 START_TEST(test_outside_fdbroker_enotconn)
 {
@@ -625,6 +768,11 @@ static Suite *runtime_suite(void)
 	tcase_add_test(tc, test_audit_log_names_rules);
 	tcase_add_test(tc, test_outside_fdbroker_enotconn);
 	tcase_add_test(tc, test_emfile_at_worker_fd_limit);
+	tcase_add_test(tc, test_worker_that_never_reads_does_not_block_broker);
+	tcase_add_test(tc, test_worker_exits_mid_request);
+	tcase_add_test(tc, test_magic_links_refused);
+	tcase_add_test(tc, test_symlink_flip_race_never_escapes);
+	tcase_add_test(tc, test_garbage_flood_closes_channel);
 	suite_add_tcase(s, tc);
 	return s;
 }

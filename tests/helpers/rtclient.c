@@ -15,6 +15,13 @@
  *   loop N PATH DENIED     N mixed requests (granted PATH, refused DENIED), closing fds
  *   wait FILE              create FILE.ready, then wait until FILE exists
  *   nofile N               set the soft RLIMIT_NOFILE to N
+ *   noread N PATH          send up to N open requests without ever reading a reply, then
+ *                          wait for a signal -> "noread: sent K requests"
+ *   flood-exit N PATH      send N open requests and exit at once, replies unread
+ *   fliprace N DIR         a thread flips DIR/d between a directory holding "shadow" and a
+ *                          symlink to /etc while N fdb_open(DIR/d/shadow) run
+ *                          -> "fliprace: N opens, K escapes"
+ *   garbage-flood N        N zero-length messages, then one valid open of $RT_VALID
  *   garbage                hostile messages on the channel, then one valid open of the
  *                          path in $RT_VALID -> "garbage: valid open after: fd N"
  */
@@ -32,6 +39,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <unistd.h>
+#include <pthread.h>
 
 #include "fdbroker.h"
 
@@ -201,6 +209,59 @@ static void garbage(void)
 	printf("garbage: valid open after: %s %d\n", fd >= 0 ? "fd" : strerrorname_np(errno), fd);
 }
 
+static const char *flip_dir;
+static volatile int flip_stop;
+
+static void *flipper(void *arg)
+{
+	char d[4096], tmpd[4096], f[8300];
+	(void)arg;
+	snprintf(d, sizeof(d), "%s/d", flip_dir);
+	snprintf(tmpd, sizeof(tmpd), "%s/d.dir", flip_dir);
+	while (!flip_stop) {
+		/* d: a real directory holding "shadow" ... */
+		mkdir(tmpd, 0755);
+		snprintf(f, sizeof(f), "%s/shadow", tmpd);
+		close(open(f, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+		rename(tmpd, d);
+		/* ... then a symlink to /etc, swapped in atomically */
+		snprintf(f, sizeof(f), "%s/d.lnk", flip_dir);
+		if (symlink("/etc", f) == 0)
+			rename(f, d);
+		snprintf(f, sizeof(f), "%s/d", flip_dir);
+		unlink(f);
+		snprintf(f, sizeof(f), "%s/d.dir/shadow", flip_dir);
+		unlink(f);
+		rmdir(tmpd);
+	}
+	return NULL;
+}
+
+static void fliprace(long n, const char *dir)
+{
+	char path[4096];
+	pthread_t th;
+	long k, opened = 0, escapes = 0;
+
+	flip_dir = dir;
+	snprintf(path, sizeof(path), "%s/d/shadow", dir);
+	pthread_create(&th, NULL, flipper, NULL);
+	for (k = 0; k < n; k++) {
+		int fd = fdb_open(path, O_RDONLY, 0);
+		char buf[8] = {0};
+		if (fd < 0)
+			continue;
+		opened++;
+		/* the real /etc/shadow starts with "root:"; ours is empty */
+		if (read(fd, buf, 5) == 5 && memcmp(buf, "root:", 5) == 0)
+			escapes++;
+		close(fd);
+	}
+	flip_stop = 1;
+	pthread_join(th, NULL);
+	printf("fliprace: %ld opens, %ld escapes\n", opened, escapes);
+}
+
 int main(int argc, char **argv)
 {
 	int i = 1;
@@ -302,6 +363,51 @@ int main(int argc, char **argv)
 			rl.rlim_cur = (rlim_t)atol(argv[i]);
 			printf("nofile %s: %s\n", argv[i],
 			       setrlimit(RLIMIT_NOFILE, &rl) == 0 ? "set" : strerrorname_np(errno));
+			i++;
+		} else if (strcmp(cmd, "noread") == 0 && i + 1 < argc) {
+			long n = atol(argv[i]), k;
+			char msg[4200];
+			struct hdr h = {1, 16, 0, 0, 0};
+			size_t len = strlen(argv[i + 1]) + 1;
+			h.len = (uint32_t)(8 + len);
+			memcpy(msg, &h, sizeof(h));
+			memset(msg + 16, 0, 8);
+			memcpy(msg + 24, argv[i + 1], len);
+			for (k = 0; k < n; k++) {
+				((struct hdr *)msg)->id = (uint32_t)k + 1;
+				if (send(channel(), msg, 16 + h.len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+					break;
+			}
+			printf("noread: sent %ld requests\n", k);
+			pause();
+			i += 2;
+		} else if (strcmp(cmd, "flood-exit") == 0 && i + 1 < argc) {
+			long n = atol(argv[i]), k;
+			char msg[4200];
+			struct hdr h = {1, 16, 0, 0, 0};
+			size_t len = strlen(argv[i + 1]) + 1;
+			h.len = (uint32_t)(8 + len);
+			memcpy(msg, &h, sizeof(h));
+			memset(msg + 16, 0, 8);
+			memcpy(msg + 24, argv[i + 1], len);
+			for (k = 0; k < n; k++)
+				if (send(channel(), msg, 16 + h.len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+					break;
+			printf("flood-exit: sent %ld\n", k);
+			_exit(0);
+		} else if (strcmp(cmd, "fliprace") == 0 && i + 1 < argc) {
+			fliprace(atol(argv[i]), argv[i + 1]);
+			i += 2;
+		} else if (strcmp(cmd, "garbage-flood") == 0 && i < argc) {
+			long n = atol(argv[i]), k;
+			int fd;
+			for (k = 0; k < n; k++)
+				if (send(channel(), "", 0, MSG_NOSIGNAL) < 0)
+					break;
+			usleep(200000);
+			fd = fdb_open(getenv("RT_VALID"), O_RDONLY, 0);
+			printf("garbage-flood: sent %ld, then open: %s\n", k,
+			       fd >= 0 ? "fd" : strerrorname_np(errno));
 			i++;
 		} else if (strcmp(cmd, "garbage") == 0) {
 			garbage();

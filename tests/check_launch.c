@@ -409,7 +409,7 @@ START_TEST(test_sandbox_attack_blocked)
 
 	if (!e2e_need_root("sandbox_attack"))
 		return;
-	e2e_env_init(&env, accept_policy);
+	e2e_env_init(&env, plain_policy); /* kill by default, @system-service allowed */
 	helper = helper_path("attack");
 	{
 		const char *argv[] = {"run", "-p", env.policy, helper, attack, NULL};

@@ -429,7 +429,7 @@ START_TEST(test_capabilities_keep_is_ambient)
 {
 	struct e2e_result r;
 	const char *argv[] = {"run", "-p", NULL, PY, "-c",
-			      "import socket;s=socket.socket();s.bind(('127.0.0.1',81));"
+			      "import socket;s=socket.socket();s.bind(('127.0.0.1',1000));"
 			      "print(open('/proc/self/status').read())",
 			      NULL};
 

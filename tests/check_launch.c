@@ -398,7 +398,7 @@ static const char *const attacks[] = {
 	"setgroups",	 "int80-open",	      "x32-getpid",  "io_uring",
 	"bpf",		 "perf_event_open",   "userfaultfd", "keyctl",
 	"init_module",	 "kexec_load",	      "process_vm_writev", "pidfd_getfd",
-	"seccomp-listener", "pivot_root",
+	"seccomp-listener", "pivot_root", "capset-raise",
 };
 
 START_TEST(test_sandbox_attack_blocked)
@@ -607,6 +607,90 @@ START_TEST(test_readiness_relayed_from_main_pid)
 }
 END_TEST
 
+/* Item 28: exec of a setuid-root binary and of a file-capability binary gains nothing. */
+START_TEST(test_setuid_and_file_caps_gain_nothing)
+{
+	struct e2e_result r;
+	char *suid, *fcap, *script;
+	const char *argv[] = {"run", "-p", NULL, "/bin/sh", "-c", NULL, NULL};
+
+	if (!e2e_need_root("setuid_exec"))
+		return;
+	e2e_env_init(&env, plain_policy);
+	suid = th_copy_exec("/usr/bin/id", env.dir);
+	ck_assert_int_eq(chmod(suid, 04755), 0); /* setuid root */
+	fcap = th_copy_exec(PY, env.dir);
+	{
+		char *cmd = th_fmt("setcap cap_net_bind_service,cap_dac_override+ep '%s'", fcap);
+		if (system(cmd) != 0) {
+			printf("SKIP file-capability half: setcap not available\n");
+			free(fcap);
+			fcap = NULL;
+		}
+		free(cmd);
+	}
+	script = th_fmt("%s -u; %s -c \"import socket,os\n"
+			"s=socket.socket()\n"
+			"try:\n s.bind(('127.0.0.1',1001)); print('BOUND')\n"
+			"except OSError as e: print('bind', e.errno)\n"
+			"print([l for l in open('/proc/self/status') if l.startswith('CapEff')][0])\""
+			" || echo exec-refused",
+			suid, fcap != NULL ? fcap : PY);
+	argv[2] = env.policy;
+	argv[5] = script;
+	e2e_run(argv, 20, &r);
+	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	/* the setuid bit is ignored under no_new_privs: still 65534 */
+	assert_has(r.out, "65534\n");
+	/* file capabilities give nothing: the kernel refuses the exec (the bounding set cannot
+	 * satisfy the file's effective bit), or it runs without them */
+	ck_assert_ptr_null(strstr(r.out, "BOUND"));
+	ck_assert_msg(strstr(r.out, "exec-refused") != NULL ||
+			      (strstr(r.out, "bind 13") != NULL &&
+			       strstr(r.out, "CapEff:\t0000000000000000") != NULL),
+		      "unexpected:\n%s", r.out);
+	free(suid), free(fcap), free(script);
+	e2e_result_free(&r);
+}
+END_TEST
+
+/* Item 26: every thread of the worker has the sandbox's ids, capabilities and filter. */
+START_TEST(test_every_worker_thread_is_sandboxed)
+{
+	struct e2e_result r;
+	const char *argv[] = {"run", "-p", NULL, PY, "-c",
+			      "import threading, os\n"
+			      "ev = threading.Event()\n"
+			      "ts = [threading.Thread(target=ev.wait) for _ in range(4)]\n"
+			      "[t.start() for t in ts]\n"
+			      "for tid in sorted(os.listdir('/proc/self/task')):\n"
+			      "  st = open('/proc/self/task/%s/status' % tid).read().splitlines()\n"
+			      "  keep = [l for l in st if l.split(':')[0] in ('Uid', 'Gid', 'Groups',"
+			      " 'CapInh', 'CapPrm', 'CapEff', 'CapAmb', 'NoNewPrivs', 'Seccomp')]\n"
+			      "  print(' '.join(' '.join(l.split()) for l in keep))\n"
+			      "ev.set()\n",
+			      NULL};
+	char *line, *p;
+	int n = 0;
+
+	if (!e2e_need_root("worker_threads"))
+		return;
+	e2e_env_init(&env, plain_policy);
+	argv[2] = env.policy;
+	e2e_run(argv, 20, &r);
+	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	for (line = strtok_r(r.out, "\n", &p); line != NULL; line = strtok_r(NULL, "\n", &p)) {
+		ck_assert_str_eq(line, "Uid: 65534 65534 65534 65534 Gid: 65534 65534 65534 65534 "
+				       "Groups: CapInh: 0000000000000000 CapPrm: 0000000000000000 "
+				       "CapEff: 0000000000000000 CapAmb: 0000000000000000 "
+				       "NoNewPrivs: 1 Seccomp: 2");
+		n++;
+	}
+	ck_assert_int_eq(n, 5);
+	e2e_result_free(&r);
+}
+END_TEST
+
 START_TEST(test_help_and_version)
 {
 	struct e2e_result r;
@@ -648,6 +732,8 @@ static Suite *launch_suite(void)
 	tcase_add_test(tc, test_ipv6_and_udp_listeners);
 	tcase_add_test(tc, test_broker_restricts_itself);
 	tcase_add_test(tc, test_readiness_relayed_from_main_pid);
+	tcase_add_test(tc, test_setuid_and_file_caps_gain_nothing);
+	tcase_add_test(tc, test_every_worker_thread_is_sandboxed);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(tsb, setup, teardown);

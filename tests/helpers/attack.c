@@ -112,6 +112,17 @@ static long attack(const char *name)
 		return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
 			       SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
 	}
+	if (strcmp(name, "capset-raise") == 0) {
+		/* try to put CAP_SYS_ADMIN into the effective and permitted sets */
+		struct {
+			unsigned version;
+			int pid;
+		} hdr = {0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0};
+		struct {
+			unsigned effective, permitted, inheritable;
+		} data[2] = {{1u << 21, 1u << 21, 0}, {0, 0, 0}};
+		return syscall(SYS_capset, &hdr, data);
+	}
 	if (strcmp(name, "pivot_root") == 0)
 		return syscall(SYS_pivot_root, "/tmp", "/tmp");
 	fprintf(stderr, "attack: unknown attack '%s'\n", name);

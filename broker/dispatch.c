@@ -153,8 +153,8 @@ static int handle_open(struct broker *b, struct dispatch_msg *m)
 	if (proto_decode_open(m->payload, m->hdr.len, &req) < 0)
 		return -1;
 	access_open(b, req.path, req.flags, req.mode, &res);
+	reply_result(b, m, &res); /* the worker gets its answer before we format the log line */
 	audit_request(b, "open", req.path, &res);
-	reply_result(b, m, &res);
 	return 0;
 }
 
@@ -212,8 +212,8 @@ static int handle_connect(struct broker *b, struct dispatch_msg *m)
 	if (proto_decode_connect(m->payload, m->hdr.len, &address) < 0)
 		return -1;
 	access_connect(b, address, &res);
-	audit_request(b, "connect", address, &res);
 	reply_result(b, m, &res);
+	audit_request(b, "connect", address, &res);
 	return 0;
 }
 
@@ -230,8 +230,8 @@ static int handle_listen(struct broker *b, struct dispatch_msg *m)
 	if (proto_decode_listen(m->payload, m->hdr.len, &address, &backlog) < 0)
 		return -1;
 	access_listen(b, address, backlog, &res);
-	audit_request(b, "bind", address, &res);
 	reply_result(b, m, &res);
+	audit_request(b, "bind", address, &res);
 	return 0;
 }
 

@@ -11,7 +11,8 @@
 #              apart in FINAL_CFLAGS, so `make CFLAGS=-O0` cannot drop them
 #   WERROR=1   turn warnings into errors (CI sets it)
 #   SANITIZE   comma list for -fsanitize= (a build mode, never a runtime switch)
-#   PREFIX, DESTDIR, BINDIR, LIBDIR, INCLUDEDIR, MANDIR, DOCDIR, PKGCONFIGDIR: install layout
+#   PREFIX, DESTDIR, BINDIR, LIBDIR, INCLUDEDIR, MANDIR, DOCDIR, PKGCONFIGDIR, BASHCOMPDIR:
+#              install layout
 
 PREFIX      ?= /usr/local
 BINDIR      ?= $(PREFIX)/bin
@@ -87,6 +88,9 @@ HELPER_BIN  := $(patsubst tests/helpers/%.c,$(O)/tests/helpers/%,$(HELPER_SRC))
 TESTLIB_OBJ := $(O)/obj/tests/helpers.o $(O)/obj/tests/e2e.o
 
 MANPAGES    := $(wildcard man/*.[1-8])
+# installed under $(DOCDIR)/examples/ with their directories (executables keep mode 0755)
+EXAMPLES    := $(sort $(wildcard examples/README examples/*/*))
+BASHCOMP    := contrib/bash-completion/fdbroker
 
 .DELETE_ON_ERROR:
 # keep test objects between runs (they are intermediates of the pattern rules)
@@ -236,6 +240,13 @@ install: all
 		install -d $(DESTDIR)$(MANDIR)/man$$s; \
 		echo "install -m 0644 $$p $(DESTDIR)$(MANDIR)/man$$s/"; \
 		install -m 0644 $$p $(DESTDIR)$(MANDIR)/man$$s/; done
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0644 $(BASHCOMP) $(DESTDIR)$(BASHCOMPDIR)/fdbroker
+	@for f in $(EXAMPLES); do d=$(DESTDIR)$(DOCDIR)/$${f%/*}; m=0644; \
+		[ -x "$$f" ] && m=0755; \
+		install -d "$$d"; \
+		echo "install -m $$m $$f $$d/"; \
+		install -m $$m "$$f" "$$d/"; done
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/fdbroker
@@ -246,6 +257,13 @@ uninstall:
 	@for p in $(MANPAGES); do s=$${p##*.}; b=$${p##*/}; \
 		echo "rm -f $(DESTDIR)$(MANDIR)/man$$s/$$b"; \
 		rm -f $(DESTDIR)$(MANDIR)/man$$s/$$b; done
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/fdbroker
+	@for f in $(EXAMPLES); do \
+		echo "rm -f $(DESTDIR)$(DOCDIR)/$$f"; rm -f "$(DESTDIR)$(DOCDIR)/$$f"; done
+	@# the directories only fdbroker uses, if nothing else was put there
+	@for d in $(filter-out examples/,$(sort $(dir $(EXAMPLES)))) examples/; do \
+		rmdir "$(DESTDIR)$(DOCDIR)/$$d" 2>/dev/null || true; done
+	@rmdir "$(DESTDIR)$(DOCDIR)" 2>/dev/null || true
 
 clean:
 	rm -rf build

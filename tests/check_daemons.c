@@ -52,7 +52,14 @@ static const struct daemon uwsgi = {
 	{"/usr/bin/uwsgi", "/usr/lib/uwsgi/plugins/python3_plugin.so"}, NULL, {"uwsgi"}, 83,
 };
 
-static const struct daemon *const all_daemons[] = {&nginx, &lighttpd, &gunicorn, &uwsgi};
+/* no port: a unix socket; the client, dbus-send, runs as nobody through setpriv */
+static const struct daemon dbus = {
+	"dbus", "dbus-daemon dbus-bin",
+	{"/usr/bin/dbus-daemon", "/usr/bin/dbus-send", "/usr/bin/setpriv"}, NULL,
+	{"dbus-daemon"}, 0,
+};
+
+static const struct daemon *const all_daemons[] = {&nginx, &lighttpd, &gunicorn, &uwsgi, &dbus};
 
 #define assert_has(hay, needle)                                                                    \
 	ck_assert_msg((hay) != NULL && strstr((hay), (needle)) != NULL, "expected '%s' in:\n%s",   \
@@ -220,7 +227,7 @@ static void free_port(const struct daemon *d)
 
 	size_t k;
 
-	if (listening_inodes(d->port, inodes, 4) == 0)
+	if (d->port == 0 || listening_inodes(d->port, inodes, 4) == 0)
 		return;
 	/* Debian's nginx and lighttpd both start on port 80 when installed */
 	for (k = 0; k < sizeof(all_daemons) / sizeof(all_daemons[0]); k++) {
@@ -580,6 +587,57 @@ START_TEST(test_uwsgi_socket_activation)
 }
 END_TEST
 
+START_TEST(test_dbus_socket_activation)
+{
+	struct e2e_result r;
+	char **argv, *cmd = NULL, *out = NULL, *child;
+	pid_t pid;
+	int i, st = -1, n;
+
+	if (!prepare(&dbus))
+		return;
+	free(install_example("dbus.policy", ex.etc));
+	argv = unit_command();
+	pid = e2e_start((const char *const *)argv, &r);
+	/* ask the bus, as a client of the bus's own user, whose uid the bus itself has */
+	cmd = th_fmt("timeout 5 setpriv --reuid=%d --regid=%d --clear-groups /usr/bin/dbus-send "
+		     "--bus=unix:path=%s/bus.sock --print-reply --dest=org.freedesktop.DBus "
+		     "/org/freedesktop/DBus org.freedesktop.DBus.GetConnectionUnixUser "
+		     "string:org.freedesktop.DBus 2>&1",
+		     NOBODY, NOBODY, ex.state);
+	for (i = 0; i < 100; i++) {
+		FILE *p = popen(cmd, "r");
+		char buf[2048];
+		size_t len;
+
+		ck_assert_ptr_nonnull(p);
+		len = fread(buf, 1, sizeof(buf) - 1, p);
+		buf[len] = '\0';
+		st = pclose(p);
+		free(out);
+		out = strdup(buf);
+		if (st == 0)
+			break;
+		usleep(50000);
+	}
+	n = check_tree_is_nobody(pid, &child);
+	kill(pid, SIGTERM);
+	e2e_wait(pid, 20, &r);
+	ck_assert_msg(st == 0, "dbus-send failed: %s\nfdbroker (status %d) said:\n%s", out,
+		      r.status, r.err);
+	/* the bus (org.freedesktop.DBus itself) runs as nobody */
+	assert_has(out, "uint32 65534");
+	ck_assert_int_ge(n, 1);
+	ck_assert_msg(child != NULL && strcmp(child, "dbus-daemon") == 0, "child: %s", child);
+	ck_assert_msg(r.status == 0, "status %d, stderr:\n%s", r.status, r.err);
+	free(child);
+	free(out);
+	free(cmd);
+	free_argv(argv);
+	e2e_result_free(&r);
+}
+END_TEST
+
 static Suite *daemons_suite(void)
 {
 	Suite *s = suite_create("daemons");
@@ -592,6 +650,7 @@ static Suite *daemons_suite(void)
 	tcase_add_test(tc, test_lighttpd_socket_activation);
 	tcase_add_test(tc, test_gunicorn_socket_activation);
 	tcase_add_test(tc, test_uwsgi_socket_activation);
+	tcase_add_test(tc, test_dbus_socket_activation);
 	suite_add_tcase(s, tc);
 	return s;
 }

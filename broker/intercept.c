@@ -207,9 +207,9 @@ static void serve_open(struct broker *b, const struct seccomp_notif *req)
 		respond(b->listener, req->id, 0, 0, true);
 		return;
 	}
-	audit_request(b, "open (intercepted)", path, &res);
 	if (res.fd < 0) {
 		respond(b->listener, req->id, res.error ? res.error : EACCES, 0, false);
+		audit_request(b, "open (intercepted)", path, &res);
 		return;
 	}
 	{
@@ -226,7 +226,9 @@ static void serve_open(struct broker *b, const struct seccomp_notif *req)
 		newfd = ioctl(b->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
 		if (newfd < 0 && errno != ENOENT)
 			respond(b->listener, req->id, errno, 0, false); /* e.g. EMFILE */
-		fdutil_close(res.fd);
+		res.fd = fdutil_close(res.fd);
+		/* logged after the caller has its fd, off the call's latency */
+		audit_request(b, "open (intercepted)", path, &res);
 	}
 }
 

@@ -62,6 +62,7 @@ static const char *json_path = "build/bench.json";
 static char fdbroker[PATH_MAX], client_src[PATH_MAX + 32];
 static char work[] = "/tmp/fdbroker-bench.XXXXXX";
 static char tree[PATH_MAX], client[PATH_MAX];
+static char pol_intercept[PATH_MAX];
 static char pol_open[PATH_MAX], pol_listen[PATH_MAX], pol_mem_small[PATH_MAX],
 	pol_mem_large[PATH_MAX], audit_log[PATH_MAX], err_log[PATH_MAX];
 static char *paths[NFILES];
@@ -546,6 +547,15 @@ static void setup(void)
 		 "seccomp default kill\nseccomp allow @system-service\n",
 		 tree);
 	write_file(pol_open, text, 0644);
+
+	snprintf(pol_intercept, sizeof(pol_intercept), "%s/intercept.policy", work);
+	snprintf(text, cap,
+		 "version 1\nuser nobody\ngroup nogroup\n"
+		 "allow open %s/** read\n"
+		 "intercept open\n"
+		 "seccomp default kill\nseccomp allow @system-service\n",
+		 tree);
+	write_file(pol_intercept, text, 0644);
 
 	snprintf(pol_listen, sizeof(pol_listen), "%s/listen2.policy", work);
 	snprintf(text, cap,
@@ -1087,7 +1097,7 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < 2; i++) {
 		bool pinned = i == 0;
-		double ns, ns_file, ns_many;
+		double ns, ns_file, ns_many, notify_ns;
 		place(pinned);
 
 		snprintf(name, sizeof(name), "roundtrip_floor_%s", placement(pinned));
@@ -1105,8 +1115,19 @@ int main(int argc, char **argv)
 
 		snprintf(name, sizeof(name), "notify_addfd_floor_%s", placement(pinned));
 		r = add_row(name, "ns");
-		set_value(r, bench_notify());
-		note(r, "baseline for intercept_open_vs_floor (transparent mode not landed yet)");
+		notify_ns = bench_notify();
+		set_value(r, notify_ns);
+		note(r, "baseline for intercept_open_vs_floor");
+
+		snprintf(name, sizeof(name), "intercept_open_vs_floor_%s", placement(pinned));
+		r = add_row(name, "ns");
+		set_target(r, T_RATIO_LE, 1.3);
+		if (run_client(pol_intercept, NULL, "iopen", n_rt, true, &ns) == 0) {
+			set_value(r, ns);
+			set_base(r, notify_ns, ns / notify_ns);
+			note(r, "plain openat() of an allowed file under `intercept open`; baseline "
+				"= notify_addfd_floor");
+		}
 
 		snprintf(name, sizeof(name), "fdb_open_vs_floor_%s", placement(pinned));
 		r = add_row(name, "ns");

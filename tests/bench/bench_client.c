@@ -6,6 +6,8 @@
  * Usage (N = calls per repetition, R = timed repetitions; one untimed warm-up of N/4):
  *   bench_client open N R PATH...     fdb_open(PATH[i % n], O_RDONLY) + close
  *                                     -> "rep NS" (ns per open)
+ *   bench_client iopen N R PATH...    plain openat(PATH) + close (transparent mode)
+ *                                     -> "rep NS" (ns per open)
  *   bench_client many N R PATH...     fdb_open_many of all PATHs (<= 253) + close of each fd
  *                                     -> "rep NS" (ns per fd)
  *   bench_client syscall N R          syscall(SYS_getppid) -> "rep NS" (ns per call)
@@ -59,6 +61,21 @@ static void do_open(long n, char **paths, int npaths)
 		int fd = fdb_open(p, O_RDONLY, 0);
 		if (fd < 0)
 			die("fdb_open", p);
+		close(fd);
+	}
+}
+
+/* Transparent mode: a plain openat(2), served by the broker through seccomp user
+ * notification when the policy says `intercept open`. */
+static void do_iopen(long n, char **paths, int npaths)
+{
+	long i;
+
+	for (i = 0; i < n; i++) {
+		const char *p = paths[i % npaths];
+		int fd = (int)syscall(SYS_openat, AT_FDCWD, p, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			die("openat (intercepted)", p);
 		close(fd);
 	}
 }
@@ -146,6 +163,8 @@ int main(int argc, char **argv)
 		fn = do_open;
 	else if (strcmp(argv[1], "many") == 0)
 		fn = do_many;
+	else if (strcmp(argv[1], "iopen") == 0)
+		fn = do_iopen;
 	else if (strcmp(argv[1], "syscall") == 0)
 		fn = do_syscall;
 	else if (strcmp(argv[1], "syscall-allowall") == 0) {
@@ -161,7 +180,7 @@ int main(int argc, char **argv)
 	r = atol(argv[3]);
 	npaths = argc - 4;
 	if (n < 1 || r < 1 || npaths > MAX_PATHS ||
-	    ((fn == do_open || fn == do_many) && npaths < 1)) {
+	    ((fn == do_open || fn == do_many || fn == do_iopen) && npaths < 1)) {
 		fprintf(stderr, "bench_client: bad arguments\n");
 		return 2;
 	}

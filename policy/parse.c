@@ -485,11 +485,75 @@ static bool deny_covers(const struct policy_rule *deny, const struct policy_rule
 	return false;
 }
 
+/* Is `name` in group g (or a group it includes)? */
+static bool group_has(const struct policy_group *g, const char *name, int depth)
+{
+	size_t i;
+
+	for (i = 0; g != NULL && depth < 8 && g->members[i] != NULL; i++) {
+		const char *m = g->members[i];
+		if (m[0] == '@' ? group_has(policy_group_find(m), name, depth + 1) : streq(m, name))
+			return true;
+	}
+	return false;
+}
+
+/* Would the compiled filter allow syscall `name`? (deny wins; no `seccomp allow` written
+ * means @system-service). Approximate on purpose: only used for warnings. */
+static bool syscall_allowed(const struct policy *p, const char *name)
+{
+	bool allowed = !p->seccomp_allow_written &&
+		       group_has(policy_group_find("@system-service"), name, 0);
+	size_t i;
+
+	for (i = 0; i < p->nsyscalls; i++) {
+		const struct policy_syscall *sc = &p->syscalls[i];
+		bool hit = sc->name[0] == '@' ? group_has(policy_group_find(sc->name), name, 0)
+					      : streq(sc->name, name);
+		if (!hit)
+			continue;
+		if (sc->action != POLICY_SECCOMP_ALLOW)
+			return false;
+		allowed = true;
+	}
+	return allowed;
+}
+
+/* Warnings for listeners the worker can never use, or nobody can reach. */
+static void check_listeners(struct parser *ps)
+{
+	const struct policy *p = ps->p;
+	size_t i;
+
+	for (i = 0; i < p->nlistens; i++) {
+		const struct policy_listen *l = &p->listens[i];
+		bool dgram = l->addr.sock == POLICY_SOCK_UDP;
+
+		if (!dgram && !syscall_allowed(p, "accept") && !syscall_allowed(p, "accept4"))
+			parse_diag_at(ps, POLICY_WARNING, l->loc.file, l->loc.line, l->loc.col, NULL,
+			              "listener '%s' cannot be used: the seccomp policy allows "
+			              "neither accept nor accept4",
+			              l->name);
+		if (dgram && !syscall_allowed(p, "recvfrom") && !syscall_allowed(p, "recvmsg") &&
+		    !syscall_allowed(p, "recvmmsg") && !syscall_allowed(p, "read"))
+			parse_diag_at(ps, POLICY_WARNING, l->loc.file, l->loc.line, l->loc.col, NULL,
+			              "listener '%s' cannot be used: the seccomp policy allows none "
+			              "of recvfrom, recvmsg, recvmmsg and read",
+			              l->name);
+		if (l->addr.family == AF_UNIX && l->has_mode && (l->mode & 0222) == 0)
+			parse_diag_at(ps, POLICY_WARNING, l->loc.file, l->loc.line, l->loc.col, NULL,
+			              "listener '%s' has mode %04o: connecting needs write "
+			              "permission, so only root can reach it",
+			              l->name, (unsigned)l->mode);
+	}
+}
+
 void parse_finish(struct parser *ps)
 {
 	struct policy *p = ps->p;
 	size_t i, j;
 
+	check_listeners(ps);
 	/* {fd:NAME} placeholders may name statements written after them: check them now */
 	for (i = 0; i < p->nsetenvs; i++) {
 		const char *bad = NULL;

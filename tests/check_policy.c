@@ -76,6 +76,7 @@ static char *load_err(const char *text)
 
 static const char *const golden_valid[] = {
     "valid_example", "all_forms", "include_relative", "warnings", "user_root", "socket_family",
+    "unreachable_listeners",
     NULL,
 };
 static const char *const golden_errors[] = {

@@ -210,17 +210,26 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_sandbox.h tests/fuzz/fuz
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(PKG_LIBS)
 
+# libFuzzer's progress goes to build/fuzz/*.log; the summary (or the crash) is printed.
 fuzz: $(FUZZ_DIR)/fuzz_policy $(FUZZ_DIR)/fuzz_proto
 	@mkdir -p $(FUZZ_DIR)/corpus-policy $(FUZZ_DIR)/corpus-proto
-	cd $(FUZZ_DIR) && ./fuzz_policy -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
-		corpus-policy $(CURDIR)/$(FUZZ_SEEDS)/policy
-	cd $(FUZZ_DIR) && ./fuzz_proto -max_total_time=$(FUZZ_SECONDS) -max_len=70000 \
-		corpus-proto $(CURDIR)/$(FUZZ_SEEDS)/proto
+	@for h in policy proto; do \
+		max=8192; [ $$h = proto ] && max=70000; \
+		echo "fuzz_$$h: $(FUZZ_SECONDS) s (log: $(FUZZ_DIR)/fuzz_$$h.log)"; \
+		( cd $(FUZZ_DIR) && ./fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -max_len=$$max \
+			-print_final_stats=1 corpus-$$h $(CURDIR)/$(FUZZ_SEEDS)/$$h \
+			> fuzz_$$h.log 2>&1 ) || { tail -n 60 $(FUZZ_DIR)/fuzz_$$h.log; exit 1; }; \
+		grep -E "^Done|stat::number_of_executed_units|stat::new_units_added" \
+			$(FUZZ_DIR)/fuzz_$$h.log; \
+	done
 
 fuzz-mutate: $(FUZZ_DIR)/fuzz_policy
 	@mkdir -p $(FUZZ_DIR)/corpus-mutate
-	cd $(FUZZ_DIR) && ./fuzz_policy -runs=10000 -seed=1 -max_len=8192 \
-		corpus-mutate $(CURDIR)/$(FUZZ_SEEDS)/policy
+	@echo "fuzz_policy: 10,000 mutations of the example policies (log: $(FUZZ_DIR)/mutate.log)"
+	@( cd $(FUZZ_DIR) && ./fuzz_policy -runs=10000 -seed=1 -max_len=8192 \
+		corpus-mutate $(CURDIR)/$(FUZZ_SEEDS)/policy > mutate.log 2>&1 ) || \
+		{ tail -n 60 $(FUZZ_DIR)/mutate.log; exit 1; }
+	@grep -E "^Done" $(FUZZ_DIR)/mutate.log
 
 # ---- install -------------------------------------------------------------------------------
 install: all

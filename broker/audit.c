@@ -63,28 +63,20 @@ void audit_set_format(enum audit_format f)
 	format = f;
 }
 
+/* Right names as a JSON array body ("read","write") or space-separated text. */
 static void rights_text(unsigned rights, char *buf, size_t size, bool json)
 {
-	static const struct {
-		unsigned bit;
-		const char *name;
-	} names[] = {
-		{POLICY_RIGHT_READ, "read"},	     {POLICY_RIGHT_WRITE, "write"},
-		{POLICY_RIGHT_APPEND, "append"},     {POLICY_RIGHT_CREATE, "create"},
-		{POLICY_RIGHT_TRUNCATE, "truncate"}, {POLICY_RIGHT_DIRECTORY, "directory"},
-	};
 	size_t i, len = 0;
 
-	buf[0] = '\0';
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!(rights & names[i].bit))
-			continue;
-		len += (size_t)snprintf(buf + len, size > len ? size - len : 0,
-					json ? "%s\"%s\"" : "%s%s", len ? (json ? "," : " ") : "",
-					names[i].name);
-		if (len >= size)
-			break;
+	if (!json) {
+		policy_rights_text(rights, buf, size);
+		return;
 	}
+	buf[0] = '\0';
+	for (i = 0; policy_right_names[i] != NULL && len < size; i++)
+		if (rights & (1u << i))
+			len += (size_t)snprintf(buf + len, size - len, "%s\"%s\"", len ? "," : "",
+						policy_right_names[i]);
 }
 
 /* JSON string body with every byte below 0x20, '"', '\\' and 0x7f escaped. */

@@ -28,19 +28,6 @@ struct json_out {
 	size_t n; /* entries written so far */
 };
 
-static const char *severity_name(enum policy_severity s)
-{
-	switch (s) {
-	case POLICY_ERROR:
-		return "error";
-	case POLICY_WARNING:
-		return "warning";
-	case POLICY_NOTE:
-		return "note";
-	}
-	return "error";
-}
-
 static bool is_include_note(const struct policy_diag *d)
 {
 	return d->severity == POLICY_NOTE && d->msg != NULL &&
@@ -48,12 +35,12 @@ static bool is_include_note(const struct policy_diag *d)
 }
 
 static void json_begin_entry(struct json_out *j, const char *file, unsigned line, unsigned col,
-			     const char *severity, const char *msg)
+                             const char *severity, const char *msg)
 {
 	fprintf(j->out, "%s\n  {\"file\": ", j->n > 0 ? "," : "");
 	cli_json_string(j->out, file);
 	fprintf(j->out, ", \"line\": %u, \"column\": %u, \"severity\": \"%s\", \"message\": ", line,
-		col, severity);
+	        col, severity);
 	cli_json_string(j->out, msg);
 	j->n++;
 }
@@ -67,14 +54,15 @@ static void json_diags(struct json_out *j, const struct policy_diags *d)
 
 		if (is_include_note(g))
 			continue; /* folded into the entry before it */
-		json_begin_entry(j, g->file, g->line, g->col, severity_name(g->severity), g->msg);
+		json_begin_entry(j, g->file, g->line, g->col, policy_severity_name(g->severity),
+		                 g->msg);
 		if (i + 1 < d->n && is_include_note(&d->v[i + 1])) {
 			fputs(", \"included_from\": [", j->out);
 			for (k = i + 1; k < d->n && is_include_note(&d->v[k]); k++) {
 				fprintf(j->out, "%s{\"file\": ", k > i + 1 ? ", " : "");
 				cli_json_string(j->out, d->v[k].file);
 				fprintf(j->out, ", \"line\": %u, \"column\": %u}", d->v[k].line,
-					d->v[k].col);
+				        d->v[k].col);
 			}
 			fputc(']', j->out);
 		}
@@ -126,10 +114,10 @@ static bool check_one(const char *path, unsigned flags, struct json_out *j)
 int cli_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"insecure-policy", no_argument, NULL, OPT_INSECURE},
-		{"format", required_argument, NULL, OPT_FORMAT},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"insecure-policy", no_argument, NULL, OPT_INSECURE},
+	    {"format", required_argument, NULL, OPT_FORMAT},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct json_out j = {.out = stdout, .n = 0};
 	unsigned flags = 0;
@@ -149,11 +137,12 @@ int cli_check(int argc, char **argv)
 			else if (strcmp(optarg, "text") == 0)
 				json = false;
 			else
-				return cli_usage_error("check", "--format must be text or json, not '%s'",
-						       optarg);
+				return cli_usage_error(
+				    "check", "--format must be text or json, not '%s'", optarg);
 			break;
 		case 'h':
-			puts("Usage: fdbroker check [--format text|json] [--insecure-policy] POLICY...");
+			puts("Usage: fdbroker check [--format text|json] [--insecure-policy] "
+			     "POLICY...");
 			return CLI_EXIT_OK;
 		default:
 			return cli_usage_error("check", "invalid option");

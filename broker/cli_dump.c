@@ -32,9 +32,6 @@ enum {
 
 static const char *const implicit_names[] = {"execve", "exit", "exit_group", NULL};
 
-static const char *const right_names[] = {"read",     "write",     "append",     "create",
-					  "truncate", "directory", "nosymlinks", NULL};
-
 /* ---- sorting ----------------------------------------------------------------------------- */
 
 struct sorted_rule {
@@ -117,18 +114,6 @@ static const char *primary_group(const struct policy *p, char *buf, size_t size)
 		snprintf(buf, size, "%s", gr->gr_name);
 	else
 		snprintf(buf, size, "%u", (unsigned)pw->pw_gid);
-	return buf;
-}
-
-static const char *rights_text(unsigned rights, char *buf, size_t size)
-{
-	size_t i, len = 0;
-
-	buf[0] = '\0';
-	for (i = 0; right_names[i] != NULL && len < size; i++)
-		if (rights & (1u << i))
-			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? " " : "",
-						right_names[i]);
 	return buf;
 }
 
@@ -401,7 +386,7 @@ static void text_rules(FILE *out, const struct policy *p, const struct sorted_ru
 		fprintf(out, "%s open ", verdict);
 		text_quoted(out, r->pattern);
 		if (r->rights != 0)
-			fprintf(out, " %s", rights_text(r->rights, rights, sizeof(rights)));
+			fprintf(out, " %s", policy_rights_text(r->rights, rights, sizeof(rights)));
 		if (r->verdict == POLICY_ALLOW && (r->rights & POLICY_RIGHT_CREATE))
 			fprintf(out, " mode %04o", (unsigned)(r->mode ? r->mode : 0600));
 		fprintf(out, "  # %s%s:%u\n",
@@ -630,7 +615,7 @@ static void json_rules(FILE *out, const struct policy *p, const struct sorted_ru
 		if (r->op == POLICY_OP_OPEN) {
 			json_kv(out, "pattern", r->pattern, true);
 			json_kv(out, "rights",
-				r->rights == 0 ? "all" : rights_text(r->rights, buf, sizeof(buf)),
+				r->rights == 0 ? "all" : policy_rights_text(r->rights, buf, sizeof(buf)),
 				true);
 			if (r->verdict == POLICY_ALLOW && (r->rights & POLICY_RIGHT_CREATE))
 				fprintf(out, "\"mode\": \"%04o\", ", (unsigned)(r->mode ? r->mode : 0600));

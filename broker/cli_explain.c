@@ -28,31 +28,6 @@ enum {
 	OPT_INSECURE = 256,
 };
 
-static const char *const right_names[] = {"read",     "write",     "append",     "create",
-					  "truncate", "directory", "nosymlinks", NULL};
-
-static int right_bit(const char *w)
-{
-	int i;
-
-	for (i = 0; right_names[i] != NULL; i++)
-		if (strcmp(w, right_names[i]) == 0)
-			return 1 << i;
-	return 0;
-}
-
-static const char *rights_text(unsigned rights, char *buf, size_t size)
-{
-	size_t i, len = 0;
-
-	buf[0] = '\0';
-	for (i = 0; right_names[i] != NULL && len < size; i++)
-		if (rights & (1u << i))
-			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? " " : "",
-						right_names[i]);
-	return buf;
-}
-
 /* The rule as it would be written: "deny open /srv/x/secret/ **". */
 static const char *rule_text(const struct policy_rule *r, char *buf, size_t size)
 {
@@ -64,7 +39,7 @@ static const char *rule_text(const struct policy_rule *r, char *buf, size_t size
 			 cli_addr_format(&r->addr, more, sizeof(more)));
 		return buf;
 	}
-	rights_text(r->rights, more, sizeof(more));
+	policy_rights_text(r->rights, more, sizeof(more));
 	snprintf(buf, size, "%s open %s%s%s", verdict, r->pattern, more[0] ? " " : "", more);
 	return buf;
 }
@@ -146,7 +121,7 @@ static int explain_open(const struct policy *p, const char *path, unsigned right
 	char *norm, asked[128];
 	bool allowed, alt_allows = false, trailing;
 
-	rights_text(rights, asked, sizeof(asked));
+	policy_rights_text(rights, asked, sizeof(asked));
 	if ((norm = strdup(path)) == NULL || allow_only(p, &ap) < 0) {
 		free(norm);
 		perror("fdbroker explain");
@@ -364,7 +339,7 @@ static int explain_one(const struct policy *p, int argc, char **argv, int *i)
 	}
 	arg = argv[(*i)++];
 	if (strcmp(kind, "open") == 0) {
-		while (*i < argc && (bit = right_bit(argv[*i])) != 0) {
+		while (*i < argc && (bit = (int)policy_right_from_name(argv[*i])) != 0) {
 			rights |= (unsigned)bit;
 			(*i)++;
 		}

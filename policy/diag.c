@@ -77,19 +77,6 @@ void policy_diags_free(struct policy_diags *d)
 	d->n = d->nerrors = d->nwarnings = 0;
 }
 
-static const char *severity_name(enum policy_severity s)
-{
-	switch (s) {
-	case POLICY_ERROR:
-		return "error";
-	case POLICY_WARNING:
-		return "warning";
-	case POLICY_NOTE:
-		return "note";
-	}
-	return "diagnostic";
-}
-
 static void print_one(const struct policy_diag *g, FILE *out)
 {
 	const char *file = g->file != NULL ? g->file : "(policy)";
@@ -102,7 +89,7 @@ static void print_one(const struct policy_diag *g, FILE *out)
 		fprintf(out, "%s:%u: ", file, g->line);
 	else
 		fprintf(out, "%s:%u:%u: ", file, g->line, g->col);
-	fprintf(out, "%s: %s\n", severity_name(g->severity), g->msg);
+	fprintf(out, "%s: %s\n", policy_severity_name(g->severity), g->msg);
 	if (g->source_line == NULL || g->line == 0)
 		return;
 	fprintf(out, "%5u | %s\n", g->line, g->source_line);

@@ -5,6 +5,8 @@
  * Capabilities use our own table rather than libcap's cap_from_name so that a policy parses
  * the same on every machine whatever libcap's age: the numbers are kernel ABI and never change.
  */
+#include <string.h>
+
 #include "policy.h"
 
 #include <errno.h>
@@ -197,4 +199,45 @@ const char *policy_errno_name(int err)
 		if (errno_names[i].value == err)
 			return errno_names[i].name;
 	return NULL;
+}
+
+const char *const policy_right_names[] = {
+	"read", "write", "append", "create", "truncate", "directory", "nosymlinks", NULL,
+};
+
+unsigned policy_right_from_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; policy_right_names[i] != NULL; i++)
+		if (strcmp(name, policy_right_names[i]) == 0)
+			return 1u << i;
+	return 0;
+}
+
+const char *policy_rights_text(unsigned rights, char *buf, size_t size)
+{
+	size_t i, len = 0;
+
+	if (size == 0)
+		return buf;
+	buf[0] = '\0';
+	for (i = 0; policy_right_names[i] != NULL && len < size; i++)
+		if (rights & (1u << i))
+			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? " " : "",
+						policy_right_names[i]);
+	return buf;
+}
+
+const char *policy_severity_name(enum policy_severity s)
+{
+	switch (s) {
+	case POLICY_WARNING:
+		return "warning";
+	case POLICY_NOTE:
+		return "note";
+	case POLICY_ERROR:
+	default:
+		return "error";
+	}
 }

@@ -259,10 +259,6 @@ fail:
 	free(o.name);
 }
 
-static const char *const right_names[] = {
-    "read", "write", "append", "create", "truncate", "directory", "nosymlinks", NULL,
-};
-
 static void rule_open(struct parser *ps, struct stmt *st, struct policy_rule *r)
 {
 	static const char *const known[] = {"read",       "write",    "append",
@@ -295,10 +291,10 @@ static void rule_open(struct parser *ps, struct stmt *st, struct policy_rule *r)
 			has_mode = true;
 			continue;
 		}
-		for (j = 0; right_names[j] != NULL; j++)
-			if (streq(k->text, right_names[j]))
+		for (j = 0; policy_right_names[j] != NULL; j++)
+			if (streq(k->text, policy_right_names[j]))
 				break;
-		if (right_names[j] == NULL) {
+		if (policy_right_names[j] == NULL) {
 			parse_unknown_word(ps, st, k, "right", known);
 			return;
 		}

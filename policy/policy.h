@@ -277,5 +277,13 @@ const char *policy_cap_name(int cap);
 /* Errno name ("EPERM") <-> number; -1/NULL if unknown. */
 int policy_errno_from_name(const char *name);
 const char *policy_errno_name(int err);
+/* Right names, indexed by bit number of enum policy_right, NULL-terminated. */
+extern const char *const policy_right_names[];
+/* The bit for a right name, 0 if unknown. */
+unsigned policy_right_from_name(const char *name);
+/* "read write create" (space-separated names of the bits set) into buf. */
+const char *policy_rights_text(unsigned rights, char *buf, size_t size);
+/* "error", "warning", "note". */
+const char *policy_severity_name(enum policy_severity s);
 
 #endif

@@ -73,7 +73,8 @@ static int allow_only(const struct policy *p, struct policy *ret)
 
 /* Explain the verdict m of a request already printed on its "allow|deny" line. */
 static void explain_rules(const struct policy *p, const struct policy_match *m, bool allowed,
-			  struct policy_match *alt, bool alt_allows, const char *asked)
+			  struct policy_match *alt, bool alt_allows, const char *asked,
+			  unsigned intercept_bit)
 {
 	char where[512];
 
@@ -100,6 +101,11 @@ static void explain_rules(const struct policy *p, const struct policy_match *m, 
 		       cli_loc_format(&alt->rule->loc, where, sizeof(where)), asked);
 	else
 		printf("  reason: no allow rule matches; a request no rule allows is refused\n");
+	if (p->intercept & intercept_bit)
+		printf("  note: under 'intercept' (%s), the program's own call is not refused: "
+		       "the kernel runs it with the worker's own rights, and the broker grants "
+		       "nothing\n",
+		       cli_loc_format(&p->intercept_loc, where, sizeof(where)));
 }
 
 /* The first allow-open rule whose pattern matches path, whatever rights it grants. */
@@ -150,7 +156,7 @@ static int explain_open(const struct policy *p, const char *path, unsigned right
 			alt.rule = matching_allow(p, norm); /* matches, but grants fewer rights */
 	}
 	printf("%-5s open %s %s\n", allowed ? "allow" : "deny", norm, asked);
-	explain_rules(p, &m, allowed, &alt, alt_allows, asked);
+	explain_rules(p, &m, allowed, &alt, alt_allows, asked, POLICY_INTERCEPT_OPEN);
 	if (allowed && strcmp(norm, path) != 0)
 		printf("  note: matched as %s (normalized)\n", norm);
 	free(norm);
@@ -180,7 +186,8 @@ static int explain_net(const struct policy *p, enum policy_op op, const char *ad
 	if (!allowed)
 		alt_allows = policy_match_net(&ap, op, &req, &alt);
 	printf("%-5s %s %s\n", allowed ? "allow" : "deny", policy_op_name(op), addr);
-	explain_rules(p, &m, allowed, alt_allows ? &alt : NULL, alt_allows, policy_op_name(op));
+	explain_rules(p, &m, allowed, alt_allows ? &alt : NULL, alt_allows, policy_op_name(op),
+		      op == POLICY_OP_BIND ? POLICY_INTERCEPT_BIND : POLICY_INTERCEPT_CONNECT);
 	free(ap.rules);
 	return allowed ? 0 : 1;
 }

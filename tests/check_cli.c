@@ -548,6 +548,30 @@ START_TEST(socket_family_enforced)
 }
 END_TEST
 
+/* Under intercept, a request no rule decides is run by the kernel as the worker: explain says
+ * so instead of leaving "refused" as the whole story. */
+START_TEST(explain_notes_intercept)
+{
+	char *pol = write_policy("i.policy", "version 1\nuser nobody\n"
+					     "allow open /srv/x/** read\nintercept open\n");
+	char *e[] = {"explain", "--insecure-policy", "-p", pol, "open", "/etc/passwd", NULL};
+	char *c[] = {"explain", "--insecure-policy", "-p", pol, "connect", "tcp:127.0.0.1:5", NULL};
+	struct run r;
+
+	run_cli(e, &r);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_ptr_nonnull(strstr(r.out, "note: under 'intercept' ("));
+	ck_assert_ptr_nonnull(strstr(r.out, "i.policy:4), the program's own call is not refused"));
+	run_free(&r);
+	/* connect is not intercepted by this policy: no note */
+	run_cli(c, &r);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_ptr_null(strstr(r.out, "note: under 'intercept'"));
+	run_free(&r);
+	free(pol);
+}
+END_TEST
+
 START_TEST(socket_family_in_dump_and_explain)
 {
 	char *pol = write_policy("f.policy", family_policy);
@@ -610,6 +634,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, socket_family_parsed);
 	tcase_add_test(tc, socket_family_enforced);
 	tcase_add_test(tc, socket_family_in_dump_and_explain);
+	tcase_add_test(tc, explain_notes_intercept);
 	suite_add_tcase(s, tc);
 	return s;
 }

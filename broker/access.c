@@ -72,7 +72,22 @@ int access_init(struct broker *b)
 			b->rule_dirfds[i] = b->rule_dirfds[j];
 			continue;
 		}
-		b->rule_dirfds[i] = open(r->prefix, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		{
+			/* No symlink anywhere in a rule's root: otherwise whoever can write one
+			 * of its directories could point the whole rule elsewhere at the next
+			 * start (RESOLVE_BENEATH would then contain opens in the wrong tree). */
+			struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+					       .resolve = RESOLVE_NO_SYMLINKS |
+							  RESOLVE_NO_MAGICLINKS};
+			b->rule_dirfds[i] = openat2_(AT_FDCWD, r->prefix, &how);
+		}
+		if (b->rule_dirfds[i] < 0 && errno == ELOOP) {
+			fprintf(stderr,
+				"%s:%u:%u: error: allow open %s: the rule's root %s goes through a "
+				"symlink; write the real path (see realpath(1))\n",
+				r->loc.file, r->loc.line, r->loc.col, r->pattern, r->prefix);
+			return -1;
+		}
 		if (b->rule_dirfds[i] < 0)
 			log_warn("%s:%u: allow open %s: cannot open %s (%m); the rule will grant "
 				 "nothing",

@@ -35,4 +35,8 @@ int access_open(struct broker *b, const char *wpath, int flags, unsigned mode,
 int access_connect(struct broker *b, const char *address, struct access_result *res);
 int access_listen(struct broker *b, const char *address, int backlog, struct access_result *res);
 
+/* Unix sockets for a worker, with no symlink anywhere in the path (net.c). */
+int access_unix_connect(int sock, const char *path);
+int access_unix_bind(int sock, const char *path);
+
 #endif

@@ -380,14 +380,11 @@ static void serve_net(struct broker *b, const struct seccomp_notif *req, bool is
 	}
 	res.allowed = true;
 	if (is_bind) {
-		struct stat st;
-		if (nreq.family == AF_UNIX && lstat(nreq.path, &st) == 0 && S_ISSOCK(st.st_mode))
-			(void)unlink(nreq.path); /* a stale socket file, never anything else */
-		if (bind(sock, (struct sockaddr *)&ss, len) < 0)
+		if ((nreq.family == AF_UNIX ? access_unix_bind(sock, nreq.path)
+					    : bind(sock, (struct sockaddr *)&ss, len)) < 0)
 			err = errno;
-		else if (nreq.family == AF_UNIX && chown(nreq.path, b->ids.uid, b->ids.gid) < 0)
-			err = errno;
-	} else if (connect_shared(sock, (struct sockaddr *)&ss, len) < 0) {
+	} else if ((nreq.family == AF_UNIX ? access_unix_connect(sock, nreq.path)
+					   : connect_shared(sock, (struct sockaddr *)&ss, len)) < 0) {
 		err = errno;
 	}
 	res.error = err;

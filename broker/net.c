@@ -1,6 +1,9 @@
 /*
  * net.c — connect and bind for the worker, as the broker.
  *
+ * Note: the peer of a unix socket the broker connects sees the broker's credentials
+ * (SO_PEERCRED: uid 0), not the worker's; fdbroker check warns about such rules.
+ *
  * Why this is safe to grant: the address is parsed strictly from the broker's own copy
  * (numeric hosts only: the broker never resolves names for a worker), matched against the
  * policy's connect/bind rules (deny wins), and the broker creates a fresh socket for each
@@ -13,10 +16,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <linux/openat2.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -48,6 +54,65 @@ static socklen_t to_sockaddr(const struct policy_net_req *r, struct sockaddr_sto
 		s4->sin_port = htons(r->port);
 		return sizeof(*s4);
 	}
+}
+
+/*
+ * Unix socket paths a worker may name are resolved with no symlink anywhere: a directory the
+ * worker can write must not let it point the broker (which acts as root) somewhere else.
+ *
+ * Connect: the socket inode is opened O_PATH without following symlinks, checked to be a
+ * socket, and connected to through /proc/self/fd/N, so the inode checked is the one reached.
+ * Bind: the parent directory must resolve without symlinks; the socket file is created with
+ * mode 0666 (like systemd's SocketMode= default) and is never chowned, and an existing file
+ * is never removed on a worker's behalf (EADDRINUSE): nothing here follows a name twice.
+ */
+int access_unix_connect(int sock, const char *path)
+{
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC,
+			       .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct stat st;
+	int pfd, r;
+
+	pfd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+	if (pfd < 0)
+		return -1; /* ELOOP: a symlink in the path */
+	if (fstat(pfd, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+		fdutil_close(pfd);
+		errno = ECONNREFUSED;
+		return -1;
+	}
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "/proc/self/fd/%d", pfd);
+	r = connect(sock, (struct sockaddr *)&sun, sizeof(sun));
+	fdutil_close(pfd);
+	return r;
+}
+
+int access_unix_bind(int sock, const char *path)
+{
+	struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+			       .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	char parent[sizeof(sun.sun_path)];
+	const char *slash = strrchr(path, '/');
+	mode_t old;
+	int dfd, r;
+
+	if (slash == NULL || strlen(path) >= sizeof(sun.sun_path)) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(parent, path, (size_t)(slash - path));
+	parent[slash - path] = '\0';
+	dfd = (int)syscall(SYS_openat2, AT_FDCWD, parent[0] ? parent : "/", &how, sizeof(how));
+	if (dfd < 0)
+		return -1;
+	fdutil_close(dfd);
+	strcpy(sun.sun_path, path);
+	old = umask(0111);
+	r = bind(sock, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	return r;
 }
 
 static int decide(struct broker *b, enum policy_op op, const char *address,
@@ -115,8 +180,13 @@ int access_connect(struct broker *b, const char *address, struct access_result *
 		fd = socket(req.family, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		if (fd < 0)
 			goto fail;
-		if (connect_timed(fd, (struct sockaddr *)&ss, sl) == 0)
+		if (req.family == AF_UNIX) {
+			/* local: completes or fails at once (EAGAIN: backlog full) */
+			if (access_unix_connect(fd, req.path) == 0)
+				break;
+		} else if (connect_timed(fd, (struct sockaddr *)&ss, sl) == 0) {
 			break;
+		}
 		fd = fdutil_close(fd);
 		/* a unix socket of another type answers EPROTOTYPE: try the next type */
 		if (req.family != AF_UNIX || errno != EPROTOTYPE)
@@ -138,7 +208,6 @@ int access_listen(struct broker *b, const char *address, int backlog, struct acc
 {
 	struct policy_net_req req;
 	struct sockaddr_storage ss;
-	struct stat st;
 	socklen_t sl;
 	int fd = -1, one = 1, type;
 
@@ -157,21 +226,8 @@ int access_listen(struct broker *b, const char *address, int backlog, struct acc
 	if (req.family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)
 		goto fail;
-	if (req.family == AF_UNIX) {
-		/* replace a stale socket file, never anything else */
-		if (lstat(req.path, &st) == 0) {
-			if (!S_ISSOCK(st.st_mode)) {
-				errno = EADDRINUSE;
-				goto fail;
-			}
-			if (unlink(req.path) < 0)
-				goto fail;
-		}
-	}
-	if (bind(fd, (struct sockaddr *)&ss, sl) < 0)
-		goto fail;
-	/* the worker owns the socket file it asked for */
-	if (req.family == AF_UNIX && chown(req.path, b->ids.uid, b->ids.gid) < 0)
+	if (req.family == AF_UNIX ? access_unix_bind(fd, req.path) < 0
+				  : bind(fd, (struct sockaddr *)&ss, sl) < 0)
 		goto fail;
 	if (type == SOCK_STREAM && listen(fd, backlog) < 0)
 		goto fail;

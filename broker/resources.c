@@ -4,6 +4,8 @@
  * Listeners: tcp/udp on IPv4 or IPv6 (IPV6_V6ONLY, SO_REUSEADDR for tcp), unix stream
  * sockets with the policy's mode (a stale socket file is replaced; missing parent
  * directories are created root-owned, 0755, as systemd does for socket units).
+ * Paths are resolved with no symlink anywhere (RESOLVE_NO_SYMLINKS): a directory the
+ * service user can write must not redirect what root opens or creates at the next start.
  * Files: opened with O_NOFOLLOW and O_NONBLOCK, and must turn out to be regular files or
  * character devices — so a worker that can write the directory cannot swap in a symlink or
  * a FIFO and have root open something else (or hang) at the next start. A file created here
@@ -13,12 +15,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -108,6 +112,29 @@ fail:
 	return -1;
 }
 
+/* The directory holding path must resolve without symlinks (ELOOP otherwise): a directory
+ * a service user can write must not redirect what root creates at the next start. */
+static int no_symlinks_in_parent(const char *path)
+{
+	struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+			       .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+	const char *slash = strrchr(path, '/');
+	char *parent;
+	int fd;
+
+	if (slash == NULL || slash == path)
+		return 0;
+	parent = strndup(path, (size_t)(slash - path));
+	if (parent == NULL)
+		return -1;
+	fd = (int)syscall(SYS_openat2, AT_FDCWD, parent, &how, sizeof(how));
+	free(parent);
+	if (fd < 0)
+		return -1;
+	fdutil_close(fd);
+	return 0;
+}
+
 static int open_unix(const struct policy_listen *l)
 {
 	struct sockaddr_un sun;
@@ -125,6 +152,8 @@ static int open_unix(const struct policy_listen *l)
 	if (make_parents(l->addr.path) < 0)
 		return -1;
 	/* Replace a stale socket left by an earlier run; never remove anything else. */
+	if (no_symlinks_in_parent(l->addr.path) < 0)
+		return -1;
 	if (lstat(l->addr.path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
 			errno = EEXIST;
@@ -140,11 +169,21 @@ static int open_unix(const struct policy_listen *l)
 	old = umask(~mode & 0777);
 	r = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
 	umask(old);
-	if (r < 0 || chmod(l->addr.path, mode) < 0 || listen(fd, l->backlog) < 0) {
+	if (r < 0 || listen(fd, l->backlog) < 0) {
 		fdutil_close(fd);
 		return -1;
 	}
 	return fd;
+}
+
+/* open(2) with no symlink anywhere in the path (not only the last component). */
+static int open_nosymlinks(const char *path, int flags, mode_t mode)
+{
+	struct open_how how = {.flags = (unsigned)flags,
+			       .mode = (flags & O_CREAT) ? mode : 0,
+			       .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+
+	return (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
 }
 
 static int open_file(const struct policy_open *o)
@@ -166,7 +205,7 @@ static int open_file(const struct policy_open *o)
 	if (o->access & POLICY_ACCESS_CREATE) {
 		if (make_parents(o->path) < 0)
 			return -1;
-		fd = open(o->path, flags | O_CREAT | O_EXCL, mode);
+		fd = open_nosymlinks(o->path, flags | O_CREAT | O_EXCL, mode);
 		if (fd >= 0 && fchmod(fd, mode) < 0) {
 			fdutil_close(fd);
 			return -1;
@@ -175,7 +214,7 @@ static int open_file(const struct policy_open *o)
 			return -1;
 	}
 	if (fd < 0)
-		fd = open(o->path, flags);
+		fd = open_nosymlinks(o->path, flags, 0);
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) < 0)

@@ -11,8 +11,8 @@
  *       CAP_CHOWN             with allow-open rules that may create: the file belongs to
  *                             the worker
  *       CAP_NET_BIND_SERVICE  with allow-bind rules on ports below 1024
- *       CAP_CHOWN             also with allow-bind rules on unix paths (the socket file
- *                             belongs to the worker)
+ *       (the DAC pair also with allow-connect rules on unix paths: reaching a socket
+ *                             the worker cannot)
  *       CAP_SYS_PTRACE        with `intercept`: reading the caller's memory and taking
  *                             its socket (process_vm_readv, pidfd_getfd)
  *     The bounding set is cut down to the same list; the uid stays 0 so root-owned files
@@ -100,8 +100,8 @@ static int drop_capabilities(const struct broker *b)
 		if (rule->op == POLICY_OP_BIND && rule->addr.family != AF_UNIX &&
 		    rule->addr.port_lo < 1024)
 			low_bind = true;
-		if (rule->op == POLICY_OP_BIND && rule->addr.family == AF_UNIX)
-			creates = true; /* the socket file is chowned to the worker */
+		if (rule->op == POLICY_OP_CONNECT && rule->addr.family == AF_UNIX)
+			opens = true; /* reaching a socket the worker cannot: root's access */
 	}
 	keep(kept, &nkept, CAP_KILL);
 	if (opens) {

@@ -550,6 +550,15 @@ void parse_finish(struct parser *ps)
 	size_t i, j;
 
 	check_listeners(ps);
+	for (i = 0; i < p->nrules; i++) {
+		const struct policy_rule *r = &p->rules[i];
+		if (r->verdict == POLICY_ALLOW && r->op == POLICY_OP_CONNECT &&
+		    r->addr.family == AF_UNIX)
+			parse_diag_at(ps, POLICY_WARNING, r->loc.file, r->loc.line, r->loc.col, NULL,
+			              "the broker connects as root: a service that checks its "
+			              "peer's credentials (SO_PEERCRED) will see uid 0, not the "
+			              "worker");
+	}
 	/* {fd:NAME} placeholders may name statements written after them: check them now */
 	for (i = 0; i < p->nsetenvs; i++) {
 		const char *bad = NULL;

@@ -650,7 +650,7 @@ START_TEST(test_magic_links_refused)
 
 	if (!e2e_need_root("magic_links"))
 		return;
-	setup_tree("allow open /proc/** read\nallow open /dev/fd/** read\n");
+	setup_tree("allow open /proc/** read\nallow open /dev/** read\n");
 	{
 		char *broker_fd = th_fmt("/proc/%d/fd/0", (int)getpid());
 		const char *cmds[] = {"open", "/proc/self/root/etc/shadow", "r",
@@ -672,6 +672,108 @@ START_TEST(test_magic_links_refused)
 	line = th_fmt("open /proc/self/status: fd");
 	assert_has(r.out, line);
 	free(line);
+	e2e_result_free(&r);
+}
+END_TEST
+
+/* Unix sockets named by a worker are never reached through a symlink, never chowned and never
+ * replaced: a worker that can write the socket's directory cannot turn the broker's root
+ * rights on another file or socket (review findings: chown race, symlinked connect). */
+START_TEST(test_unix_paths_resist_symlinks)
+{
+	struct e2e_result r;
+	struct sockaddr_un sun;
+	char *dir, *priv, *target, *bindp, *connp, *extra, *line;
+	struct stat st;
+	int srv;
+
+	if (!e2e_need_root("unix_symlinks"))
+		return;
+	memset(&env, 0, sizeof(env));
+	env.dir = th_tmpdir();
+	dir = th_fmt("%s/w", env.dir);       /* the worker's own directory */
+	priv = th_fmt("%s/priv", env.dir);   /* root only */
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	ck_assert_int_eq(chown(dir, 65534, 65534), 0);
+	ck_assert_int_eq(mkdir(priv, 0700), 0);
+	target = th_fmt("%s/secret.sock", priv);
+	srv = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strcpy(sun.sun_path, target);
+	ck_assert_int_eq(bind(srv, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	ck_assert_int_eq(listen(srv, 4), 0);
+	bindp = th_fmt("%s/app.sock", dir);
+	connp = th_fmt("%s/db.sock", dir);
+	/* the worker planted these: a symlink where the allowed socket should be, and a
+	 * symlink to a root-owned file where the broker would bind */
+	ck_assert_int_eq(symlink(target, connp), 0);
+	ck_assert_int_eq(symlink("/etc/hostname", bindp), 0);
+	extra = th_fmt("version 1\nuser nobody\nallow bind unix %s\nallow connect unix %s\n",
+		       bindp, connp);
+	env.policy = th_fmt("%s/test.policy", env.dir);
+	th_write_file(env.policy, extra, 0644);
+	client = th_copy_helper("rtclient", env.dir);
+	{
+		char *b = th_fmt("unix:%s", bindp), *c = th_fmt("unix:%s", connp);
+		const char *cmds[] = {"connect", c, "listen", b, NULL};
+		run_client(cmds, &r);
+		line = th_fmt("connect %s: ELOOP", c);
+		assert_has(r.out, line);
+		free(line);
+		line = th_fmt("listen %s: EADDRINUSE", b);
+		assert_has(r.out, line);
+		free(line);
+		free(b), free(c);
+	}
+	ck_assert_int_eq(lstat("/etc/hostname", &st), 0);
+	ck_assert_int_eq(st.st_uid, 0); /* nothing was chowned */
+	e2e_result_free(&r);
+	/* without the planted symlink: the socket is created, mode 0666, owned by root */
+	ck_assert_int_eq(unlink(bindp), 0);
+	{
+		char *b = th_fmt("unix:%s", bindp);
+		const char *cmds[] = {"listen", b, NULL};
+		run_client(cmds, &r);
+		line = th_fmt("listen %s: fd", b);
+		assert_has(r.out, line);
+		free(line), free(b);
+	}
+	ck_assert_int_eq(lstat(bindp, &st), 0);
+	ck_assert(S_ISSOCK(st.st_mode));
+	ck_assert_int_eq(st.st_mode & 0777, 0666);
+	ck_assert_int_eq(st.st_uid, 0);
+	close(srv);
+	free(dir), free(priv), free(target), free(bindp), free(connp), free(extra);
+	e2e_result_free(&r);
+}
+END_TEST
+
+/* A rule whose root goes through a symlink is refused at start: whoever can write one of
+ * its directories could otherwise point the rule at another tree between two runs (the
+ * broker opens the root as root). */
+START_TEST(test_symlinked_rule_root_refused)
+{
+	struct e2e_result r;
+	char *link, *extra;
+
+	if (!e2e_need_root("symlinked_root"))
+		return;
+	memset(&env, 0, sizeof(env));
+	env.dir = th_tmpdir();
+	link = th_fmt("%s/data", env.dir);
+	ck_assert_int_eq(symlink("/etc", link), 0);
+	extra = th_fmt("version 1\nuser nobody\nallow open %s/** read\n", link);
+	env.policy = th_fmt("%s/test.policy", env.dir);
+	th_write_file(env.policy, extra, 0644);
+	{
+		const char *argv[] = {"run", "-p", env.policy, "/bin/true", NULL};
+		e2e_run(argv, 20, &r);
+	}
+	ck_assert_int_eq(r.status, 125);
+	assert_has(r.err, "test.policy:3:1: error: allow open ");
+	assert_has(r.err, "goes through a symlink");
+	free(link), free(extra);
 	e2e_result_free(&r);
 }
 END_TEST
@@ -772,6 +874,8 @@ static Suite *runtime_suite(void)
 	tcase_add_test(tc, test_worker_exits_mid_request);
 	tcase_add_test(tc, test_magic_links_refused);
 	tcase_add_test(tc, test_symlink_flip_race_never_escapes);
+	tcase_add_test(tc, test_symlinked_rule_root_refused);
+	tcase_add_test(tc, test_unix_paths_resist_symlinks);
 	tcase_add_test(tc, test_garbage_flood_closes_channel);
 	suite_add_tcase(s, tc);
 	return s;

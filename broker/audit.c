@@ -79,7 +79,7 @@ static void rights_text(unsigned rights, char *buf, size_t size, bool json)
 						policy_right_names[i]);
 }
 
-/* JSON string body with every byte below 0x20, '"', '\\' and 0x7f escaped. */
+/* JSON string body with every byte below 0x20 or above 0x7e, '"' and '\\' escaped. */
 static void json_escape(const char *s, char *buf, size_t size)
 {
 	size_t o = 0;
@@ -89,7 +89,9 @@ static void json_escape(const char *s, char *buf, size_t size)
 		if (c == '"' || c == '\\') {
 			buf[o++] = '\\';
 			buf[o++] = (char)c;
-		} else if (c < 0x20 || c == 0x7f) {
+		} else if (c < 0x20 || c >= 0x7f) {
+			/* control bytes, and bytes that may not be valid UTF-8 (a strict JSON
+			 * parser must never drop a worker's line) */
 			o += (size_t)snprintf(buf + o, size - o, "\\u%04x", c);
 		} else {
 			buf[o++] = (char)c;
@@ -131,6 +133,18 @@ void audit_request(const struct broker *b, const char *op, const char *target,
 		return;
 	}
 	rights_text(res->rights, rights, sizeof(rights), false);
+	/* a worker-chosen target must not close the quotes and fake a verdict */
+	{
+		size_t o = 0;
+		const char *t;
+		for (t = target; *t != '\0' && o + 3 < sizeof(esc); t++) {
+			if (*t == '"' || *t == '\\')
+				esc[o++] = '\\';
+			esc[o++] = *t;
+		}
+		esc[o] = '\0';
+		target = esc;
+	}
 	if (res->allowed && res->error == 0)
 		snprintf(line, sizeof(line), "audit: worker %ld: %s \"%s\"%s%s%s: allow (%s)",
 			(long)b->worker_pid, op, target, *rights ? " (" : "", rights,

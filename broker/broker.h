@@ -105,6 +105,8 @@ int loop_run(struct broker *b);
 
 /* broker/notify.c: one seccomp notification from the worker (denied-syscall reporting). */
 int notify_handle(struct broker *b);
+/* A pidfd for the thread tid (PIDFD_THREAD), or before Linux 6.9 for its thread group. */
+int broker_pidfd_of_thread(pid_t tid);
 /* Allocate the notification buffers; before restrict_broker(). */
 int notify_init(void);
 

@@ -31,7 +31,7 @@ static int handle_listener(struct broker *b, struct dispatch_msg *m)
 	char path[64], target[64];
 	ssize_t n;
 
-	if (!filter_plan_needs_listener(b->plan)) {
+	if (!filter_plan_needs_listener(b->plan) || m->nfds != 1) {
 		errno = EPROTO;
 		return -1;
 	}
@@ -91,6 +91,12 @@ static void send_reply_take(struct broker *b, uint32_t id, int err, size_t n, co
 	struct proto_buf pb;
 	size_t i;
 
+	if (rp->pending) {
+		/* cannot happen from the loop (it reads no request while a reply waits); never
+		 * overwrite the pending reply's fds */
+		fdutil_close_many(fds, nfds);
+		return;
+	}
 	proto_buf_init(&pb, rp->payload, sizeof(rp->payload));
 	if (proto_encode_reply(&pb, err, n, errs) < 0) {
 		log_err("encoding a reply: %m");

@@ -353,7 +353,7 @@ static void serve_net(struct broker *b, const struct seccomp_notif *req, bool is
 		goto cont; /* netlink, packet, ...: not ours to decide */
 	/* The caller's socket: the same open file description, so what we do to it is what
 	 * the caller's call would have done. */
-	pidfd = (int)syscall(SYS_pidfd_open, req->pid, PIDFD_THREAD);
+	pidfd = broker_pidfd_of_thread((pid_t)req->pid);
 	if (pidfd < 0)
 		goto gone;
 	sock = (int)syscall(SYS_pidfd_getfd, pidfd, (int)a[0], 0);

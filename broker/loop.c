@@ -180,9 +180,12 @@ int loop_run(struct broker *b)
 			}
 		}
 	}
-	/* Serve what the worker sent just before it went (an exec failure report). */
-	while (b->channel >= 0 && dispatch_channel(b) == 1)
-		;
+	/* Read what the worker sent just before it went (an exec failure report), but only a
+	 * few messages and never past a pending reply: a child the worker left behind may
+	 * still hold the channel and must not keep the broker serving. */
+	for (i = 0; i < 8 && b->channel >= 0 && !b->reply.pending; i++)
+		if (dispatch_channel(b) != 1)
+			break;
 	audit_flush();
 	if (b->exec_errno != 0)
 		log_err("cannot run '%s': %s", b->command, strerror(b->exec_errno));

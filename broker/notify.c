@@ -14,6 +14,7 @@
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -53,9 +54,37 @@ static const char *action_text(const struct policy *p, const struct filter_plan 
 /* Kill the process the notifying thread belongs to, without racing pid reuse: the pidfd is
  * taken first, then the notification is checked to be still alive (so the pid still names
  * the blocked thread), then the signal goes through the pidfd. */
+int broker_pidfd_of_thread(pid_t tid)
+{
+	char path[64], buf[1024], *t;
+	ssize_t n;
+	long tgid;
+	int fd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+
+	if (fd >= 0 || errno != EINVAL)
+		return fd;
+	/* Before Linux 6.9 a pidfd names a thread group: use the caller's (its Tgid). The
+	 * caller re-checks the notification afterwards, so a reused tid is caught. */
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	fdutil_close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	t = strstr(buf, "\nTgid:");
+	if (t == NULL || (tgid = strtol(t + 6, NULL, 10)) <= 0) {
+		errno = ESRCH;
+		return -1;
+	}
+	return (int)syscall(SYS_pidfd_open, (pid_t)tgid, 0);
+}
+
 static void kill_caller(int listener, const struct seccomp_notif *req)
 {
-	int pidfd = (int)syscall(SYS_pidfd_open, req->pid, PIDFD_THREAD);
+	int pidfd = broker_pidfd_of_thread((pid_t)req->pid);
 	__u64 id = req->id;
 
 	if (pidfd < 0) {

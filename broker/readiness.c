@@ -159,7 +159,9 @@ void readiness_handle(struct broker *b)
 	ssize_t n;
 	char *line, *save = NULL;
 
-	for (;;) {
+	/* A bounded number per wakeup, so a flood cannot starve the event loop; the rest wait
+	 * for the next turn (level-triggered). */
+	for (int turn = 0; turn < 16; turn++) {
 		memset(&msg, 0, sizeof(msg));
 		msg.msg_iov = &iov;
 		msg.msg_iovlen = 1;
@@ -205,9 +207,11 @@ void readiness_handle(struct broker *b)
 		}
 		if (olen == 0)
 			continue;
-		if (sendto(b->notify_out, out, olen, MSG_NOSIGNAL,
+		/* never block on a slow reader: drop and say so instead */
+		if (sendto(b->notify_out, out, olen, MSG_NOSIGNAL | MSG_DONTWAIT,
 			   (struct sockaddr *)&b->notify_target, b->notify_target_len) < 0)
-			log_warn("forwarding sd_notify to NOTIFY_SOCKET: %m");
+			log_warn("forwarding sd_notify to NOTIFY_SOCKET: %m%s",
+				 errno == EAGAIN ? " (its reader is behind; message dropped)" : "");
 		else
 			log_debug("forwarded %zu bytes of sd_notify from worker pid %d", olen,
 				  (int)cred.pid);

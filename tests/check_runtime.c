@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "e2e.h"
@@ -538,6 +539,13 @@ START_TEST(test_audit_log_names_rules)
 	free(line);
 	assert_has(r.err, "open \"/etc/passwd\" (read): deny (no rule)");
 	assert_has(r.err, "connect \"tcp:127.0.0.1:9\": deny (no rule)");
+	e2e_result_free(&r);
+	/* a target cannot close the quotes and fake a verdict */
+	{
+		const char *cmds[] = {"open", "/x\" (read): allow (fake:1) [", "r", NULL};
+		run_client(cmds, &r);
+		assert_has(r.err, "open \"/x\\\" (read): allow (fake:1) [\" (read): deny (no rule)");
+	}
 	free(key), free(secret);
 	e2e_result_free(&r);
 	{
@@ -637,6 +645,39 @@ START_TEST(test_worker_exits_mid_request)
 	ck_assert_msg(r.status == 0, "%d %.2000s", r.status, r.err);
 	assert_has(r.out, "flood-exit: sent ");
 	ck_assert_ptr_null(strstr(r.err, "reading from the worker channel"));
+	free(key);
+	e2e_result_free(&r);
+}
+END_TEST
+
+/* After the worker exits, a child it left behind that keeps flooding the channel must not
+ * keep the broker serving (review finding): the broker exits with the worker's status. */
+START_TEST(test_orphan_child_does_not_keep_broker)
+{
+	struct e2e_result r;
+	char *key, *c;
+	long child;
+
+	if (!e2e_need_root("orphan_child"))
+		return;
+	setup_tree(NULL);
+	key = th_fmt("%s/key", tree);
+	{
+		const char *cmds[] = {"orphan", "100000000", key, NULL};
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		run_client(cmds, &r);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		/* the child floods for 20 s: a broker that kept serving it would last as long */
+		ck_assert_msg(t1.tv_sec - t0.tv_sec < 10, "the broker lingered %ld s after the "
+			      "worker exited", (long)(t1.tv_sec - t0.tv_sec));
+	}
+	c = strstr(r.out, "orphan: child ");
+	child = c != NULL ? strtol(c + 14, NULL, 10) : 0;
+	if (child > 0)
+		kill((pid_t)child, SIGKILL);
+	ck_assert_msg(r.status == 0, "%d %.2000s", r.status, r.err);
+	ck_assert_int_gt(child, 0);
 	free(key);
 	e2e_result_free(&r);
 }
@@ -872,6 +913,7 @@ static Suite *runtime_suite(void)
 	tcase_add_test(tc, test_emfile_at_worker_fd_limit);
 	tcase_add_test(tc, test_worker_that_never_reads_does_not_block_broker);
 	tcase_add_test(tc, test_worker_exits_mid_request);
+	tcase_add_test(tc, test_orphan_child_does_not_keep_broker);
 	tcase_add_test(tc, test_magic_links_refused);
 	tcase_add_test(tc, test_symlink_flip_race_never_escapes);
 	tcase_add_test(tc, test_symlinked_rule_root_refused);

@@ -17,6 +17,9 @@
  *   nofile N               set the soft RLIMIT_NOFILE to N
  *   noread N PATH          send up to N open requests without ever reading a reply, then
  *                          wait for a signal -> "noread: sent K requests"
+ *   orphan N PATH          fork: the child floods N unread open requests and sleeps 30 s
+ *                          holding the channel, the parent exits at once
+ *                          -> "orphan: child PID"
  *   flood-exit N PATH      send N open requests and exit at once, replies unread
  *   fliprace N DIR         a thread flips DIR/d between a directory holding "shadow" and a
  *                          symlink to /etc while N fdb_open(DIR/d/shadow) run
@@ -38,6 +41,7 @@
 #include <sys/un.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <time.h>
 #include <unistd.h>
 #include <pthread.h>
 
@@ -381,6 +385,31 @@ int main(int argc, char **argv)
 			printf("noread: sent %ld requests\n", k);
 			pause();
 			i += 2;
+		} else if (strcmp(cmd, "orphan") == 0 && i + 1 < argc) {
+			pid_t c = fork();
+			if (c == 0) {
+				long n = atol(argv[i]), k;
+				char msg[4200];
+				struct hdr h = {1, 16, 0, 0, 0};
+				size_t len = strlen(argv[i + 1]) + 1;
+				h.len = (uint32_t)(8 + len);
+				memcpy(msg, &h, sizeof(h));
+				memset(msg + 16, 0, 8);
+				memcpy(msg + 24, argv[i + 1], len);
+				/* keep the queue full for up to 20 s, whatever the broker drains */
+				time_t end = time(NULL) + 20;
+				for (k = 0; k < n && time(NULL) < end;)
+					if (send(channel(), msg, 16 + h.len,
+						 MSG_NOSIGNAL | MSG_DONTWAIT) >= 0)
+						k++;
+					else if (errno != EAGAIN)
+						break;
+				sleep(30);
+				_exit(0);
+			}
+			printf("orphan: child %d\n", (int)c);
+			usleep(100000); /* let the child start flooding */
+			_exit(0);
 		} else if (strcmp(cmd, "flood-exit") == 0 && i + 1 < argc) {
 			long n = atol(argv[i]), k;
 			char msg[4200];

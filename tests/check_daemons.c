@@ -61,9 +61,6 @@ static const struct daemon dbus = {
 
 static const struct daemon *const all_daemons[] = {&nginx, &lighttpd, &gunicorn, &uwsgi, &dbus};
 
-#define assert_has(hay, needle)                                                                    \
-	ck_assert_msg((hay) != NULL && strstr((hay), (needle)) != NULL, "expected '%s' in:\n%s",   \
-		      (needle), (hay) != NULL ? (hay) : "(nothing)")
 
 static bool installed(const struct daemon *d)
 {

@@ -65,9 +65,6 @@ static void teardown_tree(void)
 	tree = probe = NULL;
 }
 
-#define assert_has(hay, needle)                                                                    \
-	ck_assert_msg(strstr((hay), (needle)) != NULL, "expected '%s' in:\n%.4000s", (needle),   \
-		      (hay))
 
 static void run(const char *const cmd[], int timeout, struct e2e_result *r)
 {

@@ -66,8 +66,6 @@ static char *helper_path(const char *name)
 	return dst;
 }
 
-#define assert_has(hay, needle)                                                                    \
-	ck_assert_msg(strstr((hay), (needle)) != NULL, "expected '%s' in:\n%s", (needle), (hay))
 
 START_TEST(test_acceptance_policy_runs_socket_activated_python)
 {

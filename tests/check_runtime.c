@@ -82,11 +82,6 @@ static void teardown_tree(void)
 	tree = client = NULL;
 }
 
-#define assert_has(hay, needle)                                                                    \
-	ck_assert_msg(strstr((hay), (needle)) != NULL, "expected '%s' in:\n%s", (needle), (hay))
-#define assert_lacks(hay, needle)                                                                  \
-	ck_assert_msg(strstr((hay), (needle)) == NULL, "did not expect '%s' in:\n%s", (needle),   \
-		      (hay))
 
 /* Run rtclient under the test policy with the given commands. */
 static void run_client(const char *const cmds[], struct e2e_result *r)

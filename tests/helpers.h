@@ -29,4 +29,12 @@ char *th_copy_helper(const char *name, const char *dir);
 /* True when running as root (root-only tests skip with a printed reason otherwise). */
 bool th_is_root(void);
 
+/* Check assertions on captured output (the haystack is printed on failure, cut at 4000). */
+#define assert_has(hay, needle)                                                                    \
+	ck_assert_msg(strstr((hay), (needle)) != NULL, "expected '%s' in:\n%.4000s", (needle),   \
+		      (hay))
+#define assert_lacks(hay, needle)                                                                  \
+	ck_assert_msg(strstr((hay), (needle)) == NULL, "did not expect '%s' in:\n%.4000s",       \
+		      (needle), (hay))
+
 #endif

@@ -122,6 +122,21 @@ struct hdr {
 	uint32_t len, id, flags;
 };
 
+/* A raw PROTO_OPEN request for path (flags O_RDONLY) into msg; returns its length. */
+static size_t raw_open_request(char *msg, size_t size, const char *path, uint32_t id)
+{
+	struct hdr h = {1, 16, 0, id, 0};
+	size_t len = strlen(path) + 1;
+
+	if (24 + len > size)
+		len = size - 24;
+	h.len = (uint32_t)(8 + len);
+	memcpy(msg, &h, sizeof(h));
+	memset(msg + 16, 0, 8);
+	memcpy(msg + 24, path, len);
+	return 16 + h.len;
+}
+
 /* Drain replies the broker sent to our hostile requests (it answers requests with EPROTO). */
 static void drain(void)
 {
@@ -371,15 +386,10 @@ int main(int argc, char **argv)
 		} else if (strcmp(cmd, "noread") == 0 && i + 1 < argc) {
 			long n = atol(argv[i]), k;
 			char msg[4200];
-			struct hdr h = {1, 16, 0, 0, 0};
-			size_t len = strlen(argv[i + 1]) + 1;
-			h.len = (uint32_t)(8 + len);
-			memcpy(msg, &h, sizeof(h));
-			memset(msg + 16, 0, 8);
-			memcpy(msg + 24, argv[i + 1], len);
 			for (k = 0; k < n; k++) {
-				((struct hdr *)msg)->id = (uint32_t)k + 1;
-				if (send(channel(), msg, 16 + h.len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+				size_t l = raw_open_request(msg, sizeof(msg), argv[i + 1],
+							    (uint32_t)k + 1);
+				if (send(channel(), msg, l, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 					break;
 			}
 			printf("noread: sent %ld requests\n", k);
@@ -390,17 +400,11 @@ int main(int argc, char **argv)
 			if (c == 0) {
 				long n = atol(argv[i]), k;
 				char msg[4200];
-				struct hdr h = {1, 16, 0, 0, 0};
-				size_t len = strlen(argv[i + 1]) + 1;
-				h.len = (uint32_t)(8 + len);
-				memcpy(msg, &h, sizeof(h));
-				memset(msg + 16, 0, 8);
-				memcpy(msg + 24, argv[i + 1], len);
+				size_t l = raw_open_request(msg, sizeof(msg), argv[i + 1], 0);
 				/* keep the queue full for up to 20 s, whatever the broker drains */
 				time_t end = time(NULL) + 20;
 				for (k = 0; k < n && time(NULL) < end;)
-					if (send(channel(), msg, 16 + h.len,
-						 MSG_NOSIGNAL | MSG_DONTWAIT) >= 0)
+					if (send(channel(), msg, l, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0)
 						k++;
 					else if (errno != EAGAIN)
 						break;
@@ -413,14 +417,9 @@ int main(int argc, char **argv)
 		} else if (strcmp(cmd, "flood-exit") == 0 && i + 1 < argc) {
 			long n = atol(argv[i]), k;
 			char msg[4200];
-			struct hdr h = {1, 16, 0, 0, 0};
-			size_t len = strlen(argv[i + 1]) + 1;
-			h.len = (uint32_t)(8 + len);
-			memcpy(msg, &h, sizeof(h));
-			memset(msg + 16, 0, 8);
-			memcpy(msg + 24, argv[i + 1], len);
+			size_t l = raw_open_request(msg, sizeof(msg), argv[i + 1], 0);
 			for (k = 0; k < n; k++)
-				if (send(channel(), msg, 16 + h.len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+				if (send(channel(), msg, l, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 					break;
 			printf("flood-exit: sent %ld\n", k);
 			_exit(0);

@@ -231,6 +231,14 @@ fail:
 	return -1;
 }
 
+/* ELOOP here means a symlink in the path, which is refused on purpose: say so. */
+static const char *symlink_hint(int err)
+{
+	return err == ELOOP ? " (the path goes through a symlink, which fdbroker refuses for what "
+			      "it opens as root; write the real path, see realpath(1))"
+			    : "";
+}
+
 int resources_open(const struct policy *p, struct broker_fds *ret)
 {
 	struct broker_fds pre = {0};
@@ -252,8 +260,8 @@ int resources_open(const struct policy *p, struct broker_fds *ret)
 		const struct policy_listen *l = &p->listens[i];
 		int fd = l->addr.family == AF_UNIX ? open_unix(l) : open_inet(l);
 		if (fd < 0) {
-			log_err(LOC_FMT ": error: listen %s on %s: %m", LOC_ARGS(l->loc), l->name,
-				addr_str(&l->addr, buf, sizeof(buf)));
+			log_err(LOC_FMT ": error: listen %s on %s: %m%s", LOC_ARGS(l->loc), l->name,
+				addr_str(&l->addr, buf, sizeof(buf)), symlink_hint(errno));
 			goto fail;
 		}
 		log_info("listening on %s as '%s' (fd %zu in the worker)",
@@ -265,8 +273,8 @@ int resources_open(const struct policy *p, struct broker_fds *ret)
 		const struct policy_open *o = &p->opens[i];
 		int fd = open_file(o);
 		if (fd < 0) {
-			log_err(LOC_FMT ": error: open %s %s: %m", LOC_ARGS(o->loc), o->name,
-				o->path);
+			log_err(LOC_FMT ": error: open %s %s: %m%s", LOC_ARGS(o->loc), o->name,
+				o->path, symlink_hint(errno));
 			goto fail;
 		}
 		log_info("opened %s as '%s' (fd %zu in the worker)", o->path, o->name, 3 + pre.n);

@@ -27,19 +27,7 @@
 #include "helpers.h"
 
 /* The launch-mode example; line numbers are part of the expectations below. */
-static const char example_policy[] =
-	"version 1\n"
-	"user nobody\n"
-	"group nogroup\n"
-	"listen http tcp 127.0.0.1:80 backlog 64\n"
-	"listen ctl unix /run/fdbroker-accept/ctl.sock mode 0600\n"
-	"open log /var/log/fdbroker-accept/access.log append create mode 0640\n"
-	"allow open /srv/fdbroker-accept/** read\n"
-	"deny open /srv/fdbroker-accept/secret/**\n"
-	"allow connect tcp 127.0.0.1:5432\n"
-	"capabilities none\n"
-	"seccomp default kill\n"
-	"seccomp allow @system-service\n";
+static const char example_policy[] = TH_ACCEPT_POLICY;
 
 static char *dir;
 
@@ -641,11 +629,5 @@ static Suite *cli_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(cli_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return th_run_suite(cli_suite());
 }

@@ -21,18 +21,7 @@
 #define PY "/usr/bin/python3"
 
 /* The launch-mode acceptance policy, verbatim. */
-static const char accept_policy[] = "version 1\n"
-				    "user nobody\n"
-				    "group nogroup\n"
-				    "listen http tcp 127.0.0.1:80 backlog 64\n"
-				    "listen ctl unix /run/fdbroker-accept/ctl.sock mode 0600\n"
-				    "open log /var/log/fdbroker-accept/access.log append create mode 0640\n"
-				    "allow open /srv/fdbroker-accept/** read\n"
-				    "deny open /srv/fdbroker-accept/secret/**\n"
-				    "allow connect tcp 127.0.0.1:5432\n"
-				    "capabilities none\n"
-				    "seccomp default kill\n"
-				    "seccomp allow @system-service\n";
+static const char accept_policy[] = TH_ACCEPT_POLICY;
 
 /* A minimal policy with no listeners, for exit-status and sandbox tests. */
 static const char plain_policy[] = "version 1\n"
@@ -754,11 +743,5 @@ static Suite *launch_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(launch_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return th_run_suite(launch_suite());
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <fcntl.h>
 
+#include "helpers.h"
 #include "proto.h"
 
 /* ---- a tiny payload builder, independent of the encoder under test ------------------------ */
@@ -669,11 +670,5 @@ static Suite *proto_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(proto_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return th_run_suite(proto_suite());
 }

@@ -129,3 +129,14 @@ char *th_copy_helper(const char *name, const char *dir)
 	free(src);
 	return dst;
 }
+
+int th_run_suite(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -29,6 +29,25 @@ char *th_copy_helper(const char *name, const char *dir);
 /* True when running as root (root-only tests skip with a printed reason otherwise). */
 bool th_is_root(void);
 
+/* The launch-mode acceptance policy, verbatim (issue 2); tests quote its line numbers. */
+#define TH_ACCEPT_POLICY                                                                           \
+	"version 1\n"                                                                              \
+	"user nobody\n"                                                                            \
+	"group nogroup\n"                                                                          \
+	"listen http tcp 127.0.0.1:80 backlog 64\n"                                                \
+	"listen ctl unix /run/fdbroker-accept/ctl.sock mode 0600\n"                                \
+	"open log /var/log/fdbroker-accept/access.log append create mode 0640\n"                   \
+	"allow open /srv/fdbroker-accept/** read\n"                                                \
+	"deny open /srv/fdbroker-accept/secret/**\n"                                               \
+	"allow connect tcp 127.0.0.1:5432\n"                                                       \
+	"capabilities none\n"                                                                      \
+	"seccomp default kill\n"                                                                   \
+	"seccomp allow @system-service\n"
+
+/* Run a suite with CK_NORMAL output; EXIT_SUCCESS if every test passed. */
+#include <check.h>
+int th_run_suite(Suite *s);
+
 /* Check assertions on captured output (the haystack is printed on failure, cut at 4000). */
 #define assert_has(hay, needle)                                                                    \
 	ck_assert_msg(strstr((hay), (needle)) != NULL, "expected '%s' in:\n%.4000s", (needle),   \

@@ -623,6 +623,28 @@ static double bench_openat(void)
  * requested path per request with openat and closes its copy after sending: the least any
  * broker that really opens files can cost. */
 
+/* One datagram of len bytes carrying fd as SCM_RIGHTS (the floors' bare fd passing). */
+static int send_one_fd(int sock, void *buf, size_t len, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {buf, len};
+	struct msghdr mh;
+	struct cmsghdr *c;
+
+	memset(&mh, 0, sizeof(mh));
+	memset(cbuf, 0, sizeof(cbuf));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cbuf;
+	mh.msg_controllen = sizeof(cbuf);
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
 /* A bare SEQPACKET request (16-byte header + path, like an fdb_open request) answered with
  * a 16-byte reply carrying one pre-opened fd by SCM_RIGHTS; the client closes the fd. No
  * fdbroker code and no open on the server side: the IPC floor. ns per round trip. */
@@ -640,15 +662,11 @@ static double bench_floor(bool server_opens)
 		die("fork: %s", strerror(errno));
 	if (pid == 0) {
 		char req[16 + PATH_MAX], rep[16] = {0};
-		char cbuf[CMSG_SPACE(sizeof(int))];
 		int fd = open(paths[0], O_RDONLY | O_CLOEXEC);
 		close(sv[0]);
 		if (fd < 0)
 			_exit(1);
 		for (;;) {
-			struct iovec iov = {rep, sizeof(rep)};
-			struct msghdr mh;
-			struct cmsghdr *c;
 			ssize_t n = recv(sv[1], req, sizeof(req) - 1, 0);
 			if (n <= 0)
 				_exit(n == 0 ? 0 : 1);
@@ -658,18 +676,7 @@ static double bench_floor(bool server_opens)
 				if (fd < 0)
 					_exit(1);
 			}
-			memset(&mh, 0, sizeof(mh));
-			memset(cbuf, 0, sizeof(cbuf));
-			mh.msg_iov = &iov;
-			mh.msg_iovlen = 1;
-			mh.msg_control = cbuf;
-			mh.msg_controllen = sizeof(cbuf);
-			c = CMSG_FIRSTHDR(&mh);
-			c->cmsg_level = SOL_SOCKET;
-			c->cmsg_type = SCM_RIGHTS;
-			c->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(c), &fd, sizeof(int));
-			if (sendmsg(sv[1], &mh, MSG_NOSIGNAL) < 0)
+			if (send_one_fd(sv[1], rep, sizeof(rep), fd) < 0)
 				_exit(1);
 			if (server_opens)
 				close(fd);
@@ -743,10 +750,7 @@ static double bench_notify(void)
 			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 		};
 		struct sock_fprog prog = {sizeof(f) / sizeof(f[0]), f};
-		char cbuf[CMSG_SPACE(sizeof(int))], byte = 0;
-		struct iovec iov = {&byte, 1};
-		struct msghdr mh;
-		struct cmsghdr *c;
+		char byte = 0;
 		double t0, res[64];
 		long i;
 		int lfd;
@@ -758,18 +762,7 @@ static double bench_notify(void)
 				   SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
 		if (lfd < 0)
 			_exit(1);
-		memset(&mh, 0, sizeof(mh));
-		memset(cbuf, 0, sizeof(cbuf));
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &lfd, sizeof(int));
-		if (sendmsg(sv[1], &mh, MSG_NOSIGNAL) < 0)
+		if (send_one_fd(sv[1], &byte, 1, lfd) < 0)
 			_exit(1);
 		close(lfd);
 		for (k = -1; k < reps; k++) {
